@@ -1,0 +1,66 @@
+"""Socket event numbers of the RealtimeKit wire protocol, in one place.
+
+``event = (namespace << 16) + n`` (rtk-protocol.md 4.3).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+ROOM_NAMESPACE = 0
+CHAT_NAMESPACE = 1 << 16
+PLUGIN_NAMESPACE = 2 << 16
+POLLS_NAMESPACE = 3 << 16
+PRESET_NAMESPACE = 5 << 16
+MEDIA_NAMESPACE = 0x03000000
+LEGACY_MEDIA_NAMESPACE = 0x01000000
+
+
+class Event(IntEnum):
+    """Event numbers carried in ``SocketMessage.event``."""
+
+    GET_PEER_INFO = ROOM_NAMESPACE + 0
+    UPDATE_PEER_INFO = ROOM_NAMESPACE + 1
+    GET_ROOM_PEERS_INFO = ROOM_NAMESPACE + 2
+    JOIN_ROOM = ROOM_NAMESPACE + 3
+    LEAVE_ROOM = ROOM_NAMESPACE + 4
+    GET_ROOM_INFO = ROOM_NAMESPACE + 5
+    ROOM_PEER_COUNT = ROOM_NAMESPACE + 17
+    GET_CONNECTED_ROOMS_DUMP = ROOM_NAMESPACE + 20
+    BROADCAST_MESSAGE = ROOM_NAMESPACE + 29
+    KICK = ROOM_NAMESPACE + 30
+    KICK_ALL = ROOM_NAMESPACE + 31
+    GET_WAITING_ROOM_REQUESTS = ROOM_NAMESPACE + 33
+    BROADCAST_TO_ENTITY = ROOM_NAMESPACE + 39
+
+    GET_MESSAGES = CHAT_NAMESPACE + 0
+    SEND_MESSAGE_TO_ROOM = CHAT_NAMESPACE + 1
+    SEND_MESSAGE_TO_PEERS = CHAT_NAMESPACE + 2
+    EDIT_MESSAGE = CHAT_NAMESPACE + 3
+    DELETE_MESSAGE = CHAT_NAMESPACE + 4
+    GET_PAGINATED_MESSAGES = CHAT_NAMESPACE + 5
+    SEARCH_CHANNEL_MESSAGES = CHAT_NAMESPACE + 7
+    PIN_MESSAGE = CHAT_NAMESPACE + 10
+    # rtk-widget extension: incremental catch-up (rtkw.v1.SyncRequest).
+    SYNC_CHANGES = CHAT_NAMESPACE + 100
+
+    PLUGIN_STORE_GET_KEYS = PLUGIN_NAMESPACE + 10
+
+    GET_POLLS = POLLS_NAMESPACE + 1
+    PRESET_UPDATES = PRESET_NAMESPACE + 1
+
+    MEDIA_JOIN_ROOM = MEDIA_NAMESPACE | 16
+    MEDIA_ERROR = MEDIA_NAMESPACE | 60
+
+    ERROR = 65535
+    LEGACY_MEDIA_ERROR = LEGACY_MEDIA_NAMESPACE | 60
+
+
+ERROR_EVENTS = frozenset({Event.ERROR, Event.LEGACY_MEDIA_ERROR, Event.MEDIA_ERROR})
+"""A frame on one of these events with a request's id rejects that request."""
+
+PING = "2"
+"""Text frame a server sends as keep-alive."""
+
+PONG = "3"
+"""Text frame the client answers a ping with."""
