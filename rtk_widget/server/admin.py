@@ -1,0 +1,206 @@
+"""Meetings, participants, presets and sessions as a service: used by the management REST
+(Cloudflare's paths and shapes) and in process (``server.admin``)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rtk_widget.server.auth import TokenIssuer
+from rtk_widget.server.presets import validate_preset_body
+from rtk_widget.server.store import admin as q
+from rtk_widget.server.store import sessions as sq
+from rtk_widget.server.store.db import Database
+
+
+class ApiError(Exception):
+    """A REST error: ``{"success": false, "error": {"code": status, "message": ...}}``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+MEETING_FIELDS = {"title", "persist_chat", "record_on_start", "live_stream_on_start", "summarize_on_end",
+                  "transcribe_on_end", "session_keep_alive_time_in_secs", "ai_config", "recording_config"}
+_BOOL_FIELDS = {"persist_chat", "record_on_start", "live_stream_on_start", "summarize_on_end",
+                "transcribe_on_end"}
+
+
+def _meeting_changes(body: dict[str, Any], *, allow_status: bool) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for key, value in body.items():
+        if key == "status" and allow_status:
+            if value not in ("ACTIVE", "INACTIVE"):
+                raise ApiError(400, 'BAD_REQUEST: "status" must be ACTIVE or INACTIVE')
+        elif key not in MEETING_FIELDS:
+            continue
+        elif key == "title" and value is not None and (not isinstance(value, str) or len(value) > 500):
+            raise ApiError(400, 'BAD_REQUEST: "title" must be a string')
+        elif key in _BOOL_FIELDS and value is not None and not isinstance(value, bool):
+            raise ApiError(400, f'BAD_REQUEST: "{key}" must be a boolean')
+        changes[key] = value
+    return changes
+
+
+def _optional_str(body: dict[str, Any], key: str, limit: int = 500) -> str | None:
+    value = body.get(key)
+    if value is not None and (not isinstance(value, str) or len(value) > limit):
+        raise ApiError(400, f'BAD_REQUEST: "{key}" must be a string')
+    return value
+
+
+class Admin:
+    """The management operations; every method returns Cloudflare-shaped dicts."""
+
+    def __init__(self, db: Database, tokens: TokenIssuer, org_id: str) -> None:
+        self._db = db
+        self._tokens = tokens
+        self.org_id = org_id
+        # Called with (meeting_id, participant_id) after a participant is deleted or re-preset.
+        self.on_participant_changed: Callable[[str, str], Awaitable[None]] | None = None
+
+    # -- meetings ----------------------------------------------------------------------------
+
+    async def create_meeting(self, title: str | None = None, **settings: Any) -> dict[str, Any]:
+        changes = _meeting_changes({"title": title, **settings}, allow_status=False)
+        title = changes.pop("title", None)
+        return await self._db.write(lambda c: q.create_meeting(c, title, changes))
+
+    async def get_meeting(self, meeting_id: str) -> dict[str, Any]:
+        row = await self._db.read(lambda c: q.get_meeting_row(c, meeting_id))
+        if row is None:
+            raise ApiError(404, f"No meeting found with id {meeting_id}")
+        return q.meeting_json(row)
+
+    async def list_meetings(self, offset: int = 0, limit: int = 20, search: str | None = None,
+                            status: str | None = None) -> tuple[list[dict[str, Any]], int]:
+        return await self._db.read(lambda c: q.list_meetings(c, offset, limit, search, status))
+
+    async def update_meeting(self, meeting_id: str, body: dict[str, Any], *, replace: bool = False) -> dict[str, Any]:
+        changes = _meeting_changes(body, allow_status=True)
+        result = await self._db.write(lambda c: q.update_meeting(c, meeting_id, changes, replace=replace))
+        if result is None:
+            raise ApiError(404, f"No meeting found with id {meeting_id}")
+        return result
+
+    # -- participants ------------------------------------------------------------------------
+
+    async def add_participant(self, meeting_id: str, *, preset_name: str, custom_participant_id: str,
+                              name: str | None = None, picture: str | None = None) -> dict[str, Any]:
+        body = {"preset_name": preset_name, "custom_participant_id": custom_participant_id,
+                "name": name, "picture": picture}
+        for key in ("preset_name", "custom_participant_id"):
+            if not isinstance(body[key], str) or not body[key] or len(body[key]) > 255:
+                raise ApiError(400, f'BAD_REQUEST: "{key}" is required')
+        name, picture = _optional_str(body, "name"), _optional_str(body, "picture", 2048)
+
+        def add(c: sqlite3.Connection) -> dict[str, Any]:
+            if q.get_meeting_row(c, meeting_id) is None:
+                raise ApiError(404, f"No meeting found with id {meeting_id}")
+            if q.get_preset_row(c, name=preset_name) is None:
+                raise ApiError(400, f"BAD_REQUEST: No preset found with name {preset_name}")
+            return q.add_participant(c, meeting_id, name=name, picture=picture, preset_name=preset_name,
+                                     custom_participant_id=custom_participant_id)
+
+        participant = await self._db.write(add)
+        participant["token"] = self._tokens.issue(meeting_id, participant["id"])
+        return participant
+
+    async def get_participant(self, meeting_id: str, participant_id: str) -> dict[str, Any]:
+        row = await self._db.read(lambda c: q.get_participant_row(c, meeting_id, participant_id))
+        if row is None:
+            raise ApiError(404, f"No user found with id {participant_id}")
+        return q.participant_json(row)
+
+    async def list_participants(self, meeting_id: str, offset: int = 0,
+                                limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+        await self.get_meeting(meeting_id)
+        return await self._db.read(lambda c: q.list_participants(c, meeting_id, offset, limit))
+
+    async def update_participant(self, meeting_id: str, participant_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        changes = {k: _optional_str(body, k, 2048) for k in ("name", "picture", "preset_name") if k in body}
+        if "preset_name" in changes and not changes["preset_name"]:
+            raise ApiError(400, 'BAD_REQUEST: "preset_name" must be a preset name')
+
+        def update(c: sqlite3.Connection) -> dict[str, Any] | None:
+            if changes.get("preset_name") and q.get_preset_row(c, name=changes["preset_name"]) is None:
+                raise ApiError(400, f"BAD_REQUEST: No preset found with name {changes['preset_name']}")
+            return q.update_participant(c, meeting_id, participant_id, changes)
+
+        result = await self._db.write(update)
+        if result is None:
+            raise ApiError(404, f"No user found with id {participant_id}")
+        result["token"] = self._tokens.issue(meeting_id, participant_id)
+        if self.on_participant_changed is not None:
+            await self.on_participant_changed(meeting_id, participant_id)
+        return result
+
+    async def delete_participant(self, meeting_id: str, participant_id: str) -> dict[str, Any]:
+        result = await self._db.write(lambda c: q.delete_participant(c, meeting_id, participant_id))
+        if result is None:
+            raise ApiError(404, f"No user found with id {participant_id}")
+        if self.on_participant_changed is not None:
+            await self.on_participant_changed(meeting_id, participant_id)
+        return result
+
+    async def refresh_token(self, meeting_id: str, participant_id: str) -> dict[str, Any]:
+        await self.get_participant(meeting_id, participant_id)
+        return {"token": self._tokens.issue(meeting_id, participant_id)}
+
+    # -- presets -----------------------------------------------------------------------------
+
+    async def list_presets(self, offset: int = 0, limit: int = 20,
+                           search: str | None = None) -> tuple[list[dict[str, Any]], int]:
+        return await self._db.read(lambda c: q.list_presets(c, offset, limit, search))
+
+    async def get_preset(self, preset_id: str) -> dict[str, Any]:
+        row = await self._db.read(lambda c: q.get_preset_row(c, preset_id=preset_id))
+        if row is None:
+            raise ApiError(404, f"No preset found with id {preset_id}")
+        return q.preset_json(row)
+
+    async def preset_by_name(self, name: str) -> dict[str, Any] | None:
+        row = await self._db.read(lambda c: q.get_preset_row(c, name=name))
+        return None if row is None else q.preset_json(row)
+
+    async def save_preset(self, body: Any, preset_id: str | None = None) -> dict[str, Any]:
+        if preset_id is not None:
+            current = await self.get_preset(preset_id)
+            if isinstance(body, dict):
+                body = {**{k: current[k] for k in ("name", "config", "permissions", "ui")}, **body}
+        problem = validate_preset_body(body)
+        if problem is not None:
+            raise ApiError(400, f"BAD_REQUEST: {problem}")
+        try:
+            return await self._db.write(lambda c: q.save_preset(c, body, preset_id))
+        except q.Conflict as exc:
+            raise ApiError(409, str(exc)) from exc
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    async def list_sessions(self, *, associated_id: str | None = None, status: str | None = None,
+                            offset: int = 0, limit: int = 20,
+                            ascending: bool = False) -> tuple[list[dict[str, Any]], int]:
+        rows, total = await self._db.read(lambda c: sq.list_sessions(
+            c, associated_id=associated_id, status=status, offset=offset, limit=limit, ascending=ascending))
+        return [sq.session_json(r, self.org_id) for r in rows], total
+
+    async def get_session(self, session_id: str) -> dict[str, Any]:
+        row = await self._db.read(lambda c: sq.get_session(c, session_id))
+        if row is None:
+            raise ApiError(404, f"No session found with id {session_id}")
+        return sq.session_json(row, self.org_id)
+
+    async def active_session(self, meeting_id: str) -> dict[str, Any]:
+        row = await self._db.read(lambda c: sq.live_session(c, meeting_id))
+        if row is None:
+            raise ApiError(404, f"No active session found for meeting_id {meeting_id}")
+        return sq.session_json(row, self.org_id)
+
+    async def session_participants(self, session_id: str, peer_id: str | None = None) -> list[dict[str, Any]]:
+        await self.get_session(session_id)
+        rows = await self._db.read(lambda c: sq.session_peers(c, session_id, peer_id=peer_id))
+        return [sq.peer_json(r) for r in rows]

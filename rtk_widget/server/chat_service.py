@@ -1,0 +1,322 @@
+"""Chat semantics the server owns: identity, time, ids, seq/rev, validation, limits,
+permissions, idempotent sends and private visibility. Replies and pushes follow
+rtk-protocol.md 4.3."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from google.protobuf.message import Message
+
+from rtk_widget.server.config import ServerConfig
+from rtk_widget.server.presets import Permissions
+from rtk_widget.server.ratelimit import SlidingWindow
+from rtk_widget.server.rooms import Connection, Rooms
+from rtk_widget.server.store import admin as aq
+from rtk_widget.server.store import messages as mq
+from rtk_widget.server.store.db import Database
+from rtk_widget.server.store.records import MessageRecord
+from rtk_widget.wire.chat_pb2 import (
+    ChatMessage,
+    DeleteChatMessageResponse,
+    EditChatMessageResponse,
+    GetChatMessagesResponse,
+    GetPaginatedChatMessageRoomResponse,
+    PinChatMessageResponse,
+    SendChatMessageToPeersResponse,
+    SendChatMessageToRoomResponse,
+)
+from rtk_widget.wire.codes import ErrorCode
+from rtk_widget.wire.envelope import encode_frame
+from rtk_widget.wire.events import Event
+from rtk_widget.wire.sync_pb2 import SyncResponse
+
+TEXT, IMAGE, FILE, CUSTOM = 0, 1, 2, 3
+FILE_ID = re.compile(r"/files/([A-Za-z0-9_-]{20,64})(?:/|$)")
+MAX_URL = 2048
+
+
+class ChatError(Exception):
+    """A refused request: becomes an ErrorMessage on event 65535."""
+
+    def __init__(self, code: ErrorCode, message: str, retry_after_ms: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry_after_ms = retry_after_ms
+
+
+def to_proto(record: MessageRecord) -> ChatMessage:
+    """A stored message as RealtimeKit's ``ChatMessage`` (seq in channel_index, rev in field 100)."""
+    return ChatMessage(
+        chat_id=record.id, peer_id=record.peer_id, user_id=record.user_id, display_name=record.display_name,
+        pinned=record.pinned, is_edited=record.edited, payload_type=record.payload_type, payload=record.payload,
+        target_user_ids=record.target_user_ids, created_at=record.created_ms // 1000,
+        created_at_ms=record.created_ms, channel_index=str(record.seq), rev=record.rev,
+    )
+
+
+def utf16_len(text: str) -> int:
+    """Length as JavaScript's ``String.length`` counts it (the SDK's max-length check)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _http_url(value: Any) -> bool:
+    if not isinstance(value, str) or not value or len(value) > MAX_URL:
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _links(payload_type: int, payload: str) -> list[str]:
+    """Every link a payload carries (image URL, file link, custom files/images/videos)."""
+    if payload_type == IMAGE:
+        return [payload]
+    if payload_type not in (FILE, CUSTOM):
+        return []
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    links = [data["link"]] if isinstance(data.get("link"), str) else []
+    for key in ("files", "images", "videos"):
+        items = data.get(key)
+        for item in items if isinstance(items, list) else []:
+            link = item.get("link") if isinstance(item, dict) else item
+            if isinstance(link, str):
+                links.append(link)
+    return links
+
+
+def file_ids(payload_type: int, payload: str) -> list[str]:
+    found: list[str] = []
+    for link in _links(payload_type, payload):
+        match = FILE_ID.search(urlsplit(link).path)
+        if match and match.group(1) not in found:
+            found.append(match.group(1))
+    return found
+
+
+@dataclass(slots=True)
+class ChatService:
+    config: ServerConfig
+    db: Database
+    rooms: Rooms
+    text_limiter: SlidingWindow
+    file_limiter: SlidingWindow
+
+    @classmethod
+    def create(cls, config: ServerConfig, db: Database, rooms: Rooms) -> ChatService:
+        return cls(config, db, rooms, SlidingWindow(config.text_rate, config.rate_window_s),
+                   SlidingWindow(config.file_rate, config.rate_window_s))
+
+    # -- validation --------------------------------------------------------------------------
+
+    def validate(self, payload_type: int, payload: str) -> None:
+        if payload_type not in (TEXT, IMAGE, FILE, CUSTOM):
+            raise ChatError(ErrorCode.INVALID, f"unsupported payload type {payload_type}")
+        if payload_type == TEXT:
+            if not payload.strip():
+                raise ChatError(ErrorCode.INVALID, "empty message")
+            if utf16_len(payload) > self.config.max_text_chars:
+                raise ChatError(ErrorCode.TOO_LARGE,
+                                f"text is longer than {self.config.max_text_chars} characters")
+            return
+        if len(payload) > self.config.max_payload_chars:
+            raise ChatError(ErrorCode.TOO_LARGE, f"payload is longer than {self.config.max_payload_chars}")
+        if payload_type == IMAGE and not _http_url(payload):
+            raise ChatError(ErrorCode.INVALID, "an image message's payload must be an http(s) URL")
+        if payload_type == FILE:
+            try:
+                data = json.loads(payload)
+            except ValueError:
+                data = None
+            if not (isinstance(data, dict) and _http_url(data.get("link"))
+                    and isinstance(data.get("name"), str) and 0 < len(data["name"]) <= 255
+                    and isinstance(data.get("size"), int) and not isinstance(data["size"], bool)
+                    and data["size"] >= 0):
+                raise ChatError(ErrorCode.INVALID, 'a file message\'s payload must be {"link","name","size"}')
+        if payload_type == CUSTOM and not payload.strip():
+            raise ChatError(ErrorCode.INVALID, "empty message")
+
+    def _limiter(self, payload_type: int) -> SlidingWindow:
+        return self.file_limiter if payload_type in (IMAGE, FILE) else self.text_limiter
+
+    @staticmethod
+    def _require_joined(conn: Connection) -> None:
+        if not conn.joined:
+            raise ChatError(ErrorCode.NOT_JOINED, "join the room first")
+
+    # -- sends -------------------------------------------------------------------------------
+
+    async def _resolve_targets(self, conn: Connection, peer_ids: list[str]) -> list[str]:
+        """Target user ids of a private message (peer ids of connected peers, or participant ids)."""
+        targets: list[str] = []
+        offline: list[str] = []
+        for pid in peer_ids:
+            if pid == conn.peer_id:
+                continue
+            other = self.rooms.get(conn.meeting_id, pid)
+            if other is not None:
+                if not other.permissions.can_receive_private:
+                    raise ChatError(ErrorCode.FORBIDDEN, f"{other.display_name} cannot receive private messages")
+                uid = other.user_id
+            else:
+                offline.append(pid)
+                uid = pid
+            if uid != conn.user_id and uid not in targets:
+                targets.append(uid)
+        if offline:
+            def lookup(c: sqlite3.Connection) -> dict[str, bool]:
+                found: dict[str, bool] = {}
+                for pid in offline:
+                    row = aq.get_participant_row(c, conn.meeting_id, pid)
+                    if row is not None:
+                        preset = aq.get_preset_row(c, name=row["preset_name"])
+                        body = json.loads(preset["body"]) if preset else {}
+                        found[pid] = Permissions(body).can_receive_private
+                return found
+            known = await self.db.read(lookup)
+            for pid in offline:
+                if pid not in known:
+                    raise ChatError(ErrorCode.NOT_FOUND, f"no peer or participant {pid} in this meeting")
+                if not known[pid]:
+                    raise ChatError(ErrorCode.FORBIDDEN, f"participant {pid} cannot receive private messages")
+        if not targets:
+            raise ChatError(ErrorCode.INVALID, "a private message needs at least one other recipient")
+        return targets
+
+    async def send(self, conn: Connection, request_id: str | None, payload_type: int, payload: str,
+                   peer_ids: list[str] | None) -> None:
+        """65537 (``peer_ids is None``) or 65538: store, then push to the audience."""
+        self._require_joined(conn)
+        private = peer_ids is not None
+        event = Event.SEND_MESSAGE_TO_PEERS if private else Event.SEND_MESSAGE_TO_ROOM
+        response_type: type[Message] = SendChatMessageToPeersResponse if private else SendChatMessageToRoomResponse
+        self.validate(payload_type, payload)
+        if not conn.permissions.can_send(payload_type, private):
+            raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow sending this message")
+        targets = await self._resolve_targets(conn, peer_ids) if peer_ids is not None else []
+        if request_id is not None:
+            stored = await self.db.read(lambda c: mq.find_duplicate(c, conn.meeting_id, conn.user_id, request_id))
+            if stored is not None:
+                conn.send(encode_frame(event, request_id, response_type(message=to_proto(stored))))
+                return
+        key = f"{conn.meeting_id}\n{conn.user_id}"
+        limiter = self._limiter(payload_type)
+        retry_after = limiter.acquire(key)
+        if retry_after:
+            raise ChatError(ErrorCode.RATE_LIMITED, "too many messages; slow down", retry_after)
+        new = mq.NewMessage(
+            meeting_id=conn.meeting_id, session_id=conn.session_id, peer_id=conn.peer_id, user_id=conn.user_id,
+            display_name=conn.display_name, payload_type=payload_type, payload=payload,
+            target_user_ids=[*targets, conn.user_id] if private else [], envelope_id=request_id,
+            file_ids=file_ids(payload_type, payload))
+        try:
+            record, duplicate = await self.db.write(lambda c: mq.insert_message(c, new))
+        except Exception:
+            limiter.release(key)
+            raise
+        frame = response_type(message=to_proto(record))
+        conn.send(encode_frame(event, request_id, frame))
+        if duplicate:
+            limiter.release(key)
+            return
+        self.rooms.fan_out(conn.meeting_id, encode_frame(event, None, frame), exclude=conn,
+                           audience=record.audience if record.private else None)
+
+    # -- changes -----------------------------------------------------------------------------
+
+    async def _load_visible(self, conn: Connection, chat_id: str) -> MessageRecord:
+        record = await self.db.read(lambda c: mq.get_message(c, conn.meeting_id, chat_id))
+        if record is None or record.deleted or not record.visible_to(conn.user_id):
+            raise ChatError(ErrorCode.NOT_FOUND, f"no message with id {chat_id}")
+        return record
+
+    def _may_change(self, conn: Connection, record: MessageRecord) -> None:
+        if record.user_id != conn.user_id and not conn.permissions.can_moderate:
+            raise ChatError(ErrorCode.FORBIDDEN, "only the author (or a moderator) may change this message")
+
+    async def _change(self, conn: Connection, chat_id: str, **change: Any) -> MessageRecord:
+        try:
+            return await self.db.write(lambda c: mq.change_message(c, conn.meeting_id, chat_id, **change))
+        except LookupError as exc:
+            raise ChatError(ErrorCode.NOT_FOUND, f"no message with id {chat_id}") from exc
+
+    def _push(self, conn: Connection, record: MessageRecord, event: Event, request_id: str | None,
+              response: Message) -> None:
+        conn.send(encode_frame(event, request_id, response))
+        self.rooms.fan_out(conn.meeting_id, encode_frame(event, None, response), exclude=conn,
+                           audience=record.audience if record.private else None)
+
+    async def edit(self, conn: Connection, request_id: str | None, chat_id: str, payload_type: int | None,
+                   payload: str | None, pinned: bool | None) -> None:
+        self._require_joined(conn)
+        record = await self._load_visible(conn, chat_id)
+        if payload_type is None and payload is None:
+            if pinned is None:
+                raise ChatError(ErrorCode.INVALID, "nothing to edit")
+            await self.pin(conn, request_id, chat_id, pinned, event=Event.EDIT_MESSAGE)
+            return
+        self._may_change(conn, record)
+        new_type = record.payload_type if payload_type is None else payload_type
+        new_payload = record.payload if payload is None else payload
+        self.validate(new_type, new_payload)
+        if not conn.permissions.can_send(new_type, record.private):
+            raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow this message type")
+        updated = await self._change(conn, chat_id, payload=(new_type, new_payload),
+                                     file_ids=file_ids(new_type, new_payload))
+        self._push(conn, updated, Event.EDIT_MESSAGE, request_id, EditChatMessageResponse(message=to_proto(updated)))
+
+    async def delete(self, conn: Connection, request_id: str | None, chat_id: str) -> None:
+        self._require_joined(conn)
+        record = await self._load_visible(conn, chat_id)
+        self._may_change(conn, record)
+        updated = await self._change(conn, chat_id, delete=True)
+        self._push(conn, updated, Event.DELETE_MESSAGE, request_id,
+                   DeleteChatMessageResponse(chat_id=chat_id, rev=updated.rev))
+
+    async def pin(self, conn: Connection, request_id: str | None, chat_id: str, pinned: bool,
+                  event: Event = Event.PIN_MESSAGE) -> None:
+        self._require_joined(conn)
+        if not conn.permissions.can_pin:
+            raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow pinning messages")
+        record = await self._load_visible(conn, chat_id)
+        if record.pinned != pinned:
+            record = await self._change(conn, chat_id, pinned=pinned)
+        message = to_proto(record)
+        response: Message = (EditChatMessageResponse(message=message) if event == Event.EDIT_MESSAGE
+                             else PinChatMessageResponse(chat_id=chat_id, pinned=pinned, message=message))
+        self._push(conn, record, event, request_id, response)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def history(self, conn: Connection) -> GetChatMessagesResponse:
+        records = await self.db.read(lambda c: mq.recent_messages(c, conn.meeting_id, conn.user_id,
+                                                                  self.config.history_limit))
+        return GetChatMessagesResponse(messages=[to_proto(r) for r in records])
+
+    def _size(self, size: int, default: int) -> int:
+        return min(max(size, 1) if size > 0 else default, self.config.page_limit)
+
+    async def page(self, conn: Connection, *, time_ms: int, size: int, offset: int, reversed_: bool,
+                   pinned_only: bool, with_user: str | None,
+                   search: str | None = None) -> GetPaginatedChatMessageRoomResponse:
+        limit = self._size(size, 75 if search is not None else 25)
+        page = await self.db.read(lambda c: mq.list_messages(
+            c, conn.meeting_id, conn.user_id, time_ms=time_ms, before=reversed_, limit=limit,
+            offset=max(offset, 0), pinned_only=pinned_only, with_user=with_user, search=search))
+        return GetPaginatedChatMessageRoomResponse(messages=[to_proto(r) for r in page.messages], next=page.more)
+
+    async def sync(self, conn: Connection, after_rev: int, limit: int) -> SyncResponse:
+        size = self._size(limit, self.config.page_limit)
+        changes = await self.db.read(lambda c: mq.changes_since(c, conn.meeting_id, conn.user_id, after_rev, size))
+        return SyncResponse(messages=[to_proto(r) for r in changes.messages], deleted_ids=changes.deleted_ids,
+                            rev=changes.rev, more=changes.more)

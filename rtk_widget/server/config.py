@@ -1,0 +1,69 @@
+"""Configuration of the embedded meeting server (every limit in one place)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(slots=True)
+class ServerConfig:
+    """Everything the server needs; defaults are RealtimeKit's own figures where it has any.
+
+    ``data_dir=None`` keeps the database in memory and uploads in a temporary
+    directory removed at :meth:`MeetingServer.stop` (tests, ``Meeting.local()``).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    data_dir: Path | str | None = None
+
+    # TLS (both or neither); `rtk-widget serve --tls-self-signed` generates a pair.
+    tls_cert: Path | str | None = None
+    tls_key: Path | str | None = None
+
+    # What the server advertises. `public_base_uri` is RealtimeKit's `baseURI` as the official
+    # SDK is given it (e.g. "rtk.localhost:8443"): REST and file URLs become
+    # https://api.<base>/..., the socket wss://socket-edge.<base>/ws. Without it, URLs are built
+    # from the request's own Host header and scheme.
+    public_base_uri: str | None = None
+
+    # Management REST: Bearer token and Cloudflare-style path ids.
+    api_token: str | None = None  # None: a random token, readable as MeetingServer.api_token
+    account_id: str = "local"
+    app_id: str = "local"
+
+    # Participant tokens (HS256 JWTs). None: random per in-memory server, persisted in the data dir.
+    token_secret: str | None = None
+    token_ttl_s: int = 7 * 24 * 3600
+
+    # Socket.
+    ping_interval_s: float = 15.0  # the SDK closes after 30 s of silence
+    max_frame_bytes: int = 256 * 1024  # larger frames close the socket with 1009
+    send_queue_frames: int = 2048  # a peer this far behind is dropped (close 1013)
+    allowed_origins: tuple[str, ...] = ()  # besides no Origin, loopback and *.localhost
+
+    # Chat limits (RealtimeKit's figures).
+    max_text_chars: int = 2000  # UTF-16 code units, as the SDK counts `message.length`
+    max_payload_chars: int = 16_000  # image/file/custom payloads
+    text_rate: int = 180
+    file_rate: int = 20
+    rate_window_s: float = 60.0
+    history_limit: int = 1000  # GET_MESSAGES answers at most this many
+    page_limit: int = 500  # largest page/search/sync size honoured
+
+    # Uploads.
+    max_upload_bytes: int = 50 * 1024 * 1024
+    upload_url_ttl_s: int = 3600
+    replay_url_ttl_s: int = 3600
+    replay_include_private: bool = False
+
+    log_level: str = "warning"
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+    @property
+    def data_path(self) -> Path | None:
+        return None if self.data_dir is None else Path(self.data_dir)

@@ -1,0 +1,146 @@
+"""The REST calls the official SDK makes (rtk-protocol.md 2), CORS for its preflights, and a
+harmless ``200 {}`` for its log shipping, IP lookup and other calls."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rtk_widget.server.auth import TokenError, TokenIssuer, bearer
+from rtk_widget.server.config import ServerConfig
+from rtk_widget.server.files import FileHost, json_error
+from rtk_widget.server.identity import Identity, Refused, authenticate
+from rtk_widget.server.store.db import Database
+
+MANAGEMENT_PREFIX = "/client/v4/"
+MAX_JSON_BODY = 64 * 1024
+
+
+def api_base(config: ServerConfig, request: Request) -> str:
+    """Where REST and file URLs point: https://api.<public base>, else this request's origin."""
+    if config.public_base_uri:
+        return f"https://api.{config.public_base_uri}"
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def socket_info(config: ServerConfig, request: Request) -> dict[str, str]:
+    """``base_uri`` for the SDK (it dials wss://socket-edge.<base_uri>/ws); ``url`` (extension) in full."""
+    if config.public_base_uri:
+        base = config.public_base_uri
+        return {"base_uri": base, "url": f"wss://socket-edge.{base}/ws"}
+    scheme = "wss" if request.url.scheme == "https" else "ws"
+    return {"base_uri": request.url.netloc, "url": f"{scheme}://{request.url.netloc}/ws"}
+
+
+async def read_json(request: Request) -> Any:
+    """The JSON body (at most 64 KiB); raises ValueError on anything else."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_JSON_BODY:
+            raise ValueError("body too large")
+    return json.loads(body or b"null")
+
+
+class SdkRest:
+    def __init__(self, config: ServerConfig, db: Database, tokens: TokenIssuer, files: FileHost) -> None:
+        self.config = config
+        self.db = db
+        self.tokens = tokens
+        self.files = files
+
+    async def _identify(self, request: Request) -> Identity | Response:
+        token = bearer(request.headers.get("authorization")) or request.query_params.get("authToken")
+        try:
+            return await authenticate(self.db, self.tokens, token)
+        except TokenError as exc:
+            return json_error(401, str(exc))
+        except Refused as exc:
+            return json_error(403, str(exc))
+
+    async def participant_details(self, request: Request) -> Response:
+        who = await self._identify(request)
+        if isinstance(who, Response):
+            return who
+        participant = {**who.participant, "organization_id": self.tokens.org_id}
+        return JSONResponse({"success": True, "data": {
+            "participant": participant,
+            "preset": who.preset,
+            "meeting": who.meeting,
+            "socket": socket_info(self.config, request),
+            "organization": {"id": self.tokens.org_id},
+        }})
+
+    async def ice_servers(self, request: Request) -> Response:
+        return JSONResponse({"success": True, "iceServers": []})
+
+    async def chat_upload(self, request: Request) -> Response:
+        who = await self._identify(request)
+        if isinstance(who, Response):
+            return who
+        try:
+            body = await read_json(request)
+        except ValueError:
+            return json_error(400, "body must be JSON")
+        if not isinstance(body, dict):
+            return json_error(400, "body must be a JSON object")
+        room, filename, expiry = body.get("roomUUID"), body.get("filename"), body.get("expiry")
+        if room != who.meeting_id:
+            return json_error(403, "roomUUID is not your meeting")
+        if not isinstance(filename, str) or not filename or len(filename) > 255:
+            return json_error(400, "filename is required (at most 255 characters)")
+        if expiry is not None and (not isinstance(expiry, int) or isinstance(expiry, bool) or expiry <= 0):
+            return json_error(400, "expiry must be a positive number of seconds")
+        locations = await self.files.create(who, filename, api_base(self.config, request), expiry)
+        return JSONResponse({"success": True, "data": locations})
+
+    async def anything(self, request: Request) -> Response:
+        """The SDK's logs (api-silos), location and other calls: accepted and ignored."""
+        return JSONResponse({})
+
+
+class Cors:
+    """CORS for the SDK's cross-origin calls: echo Origin and the requested headers.
+
+    A wildcard does not cover ``Authorization``, so the requested header list is echoed.
+    Management paths get no CORS (Cloudflare's API is not for browsers). No cookies are used,
+    so echoing any Origin grants nothing a bearer token does not already grant.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(MANAGEMENT_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        origin = headers.get("origin")
+        if scope["method"] == "OPTIONS" and origin and "access-control-request-method" in headers:
+            allow = {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+                "Access-Control-Allow-Headers": headers.get("access-control-request-headers", ""),
+                "Access-Control-Max-Age": "600",
+                "Vary": "Origin, Access-Control-Request-Headers",
+            }
+            if headers.get("access-control-request-private-network") == "true":
+                allow["Access-Control-Allow-Private-Network"] = "true"
+            await Response(status_code=204, headers=allow)(scope, receive, send)
+            return
+        if not origin:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                extra = [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin"),
+                         (b"access-control-expose-headers", b"Content-Disposition, Content-Length, ETag")]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)

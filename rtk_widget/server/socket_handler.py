@@ -1,0 +1,332 @@
+"""The socket at ``/ws``: RealtimeKit's protobuf envelopes over a binary WebSocket.
+
+Handshake: the Origin is checked before the upgrade (no Origin, loopback, ``*.localhost`` and
+configured origins pass; anything else is refused with HTTP 403, against cross-site WebSocket
+hijacking). The token is checked right after it, before any room data is sent: a bad one
+closes the socket with code 4001 and the reason (4003 for a deleted participant or an
+inactive meeting). Requests on one socket are handled in order; pushes to others go through
+each peer's own outbound queue (rooms.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from google.protobuf.message import Message
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from rtk_widget.server.auth import TokenError, TokenIssuer
+from rtk_widget.server.chat_service import ChatError, ChatService
+from rtk_widget.server.config import ServerConfig
+from rtk_widget.server.identity import Refused, authenticate
+from rtk_widget.server.rooms import Close, Connection, Rooms
+from rtk_widget.server.store import admin as aq
+from rtk_widget.server.store import sessions as sq
+from rtk_widget.server.store.db import Database
+from rtk_widget.wire import chat_pb2, plugin_pb2, room_pb2, sync_pb2
+from rtk_widget.wire.codes import ErrorCode
+from rtk_widget.wire.envelope import Frame, MalformedFrameError, decode_frame, encode_error, encode_frame, parse_payload
+from rtk_widget.wire.events import PING, PONG, Event
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHORIZED = 4001
+CLOSE_FORBIDDEN = 4003
+CLOSE_REPLACED = 4009
+MAX_ID_LEN = 128
+
+
+def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
+    """No Origin (non-browser clients), loopback and ``*.localhost`` origins, or configured ones."""
+    if origin is None:
+        return True
+    if origin in allowed or "*" in allowed:
+        return True
+    try:
+        parts = urlsplit(origin)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https"):
+        return False
+    return host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost") or host.startswith("127.")
+
+
+Handler = Callable[[Connection, Frame], Awaitable[Message | bytes | None]]
+
+
+class SocketHandler:
+    def __init__(self, config: ServerConfig, db: Database, rooms: Rooms, chat: ChatService,
+                 tokens: TokenIssuer) -> None:
+        self.config = config
+        self.db = db
+        self.rooms = rooms
+        self.chat = chat
+        self.tokens = tokens
+        self.handlers: dict[int, Handler] = {
+            Event.JOIN_ROOM: self._join,
+            Event.LEAVE_ROOM: self._leave,
+            Event.GET_ROOM_INFO: self._room_info,
+            Event.GET_ROOM_PEERS_INFO: self._peers,
+            Event.GET_CONNECTED_ROOMS_DUMP: self._empty,
+            Event.PLUGIN_STORE_GET_KEYS: self._plugin_store,
+            Event.GET_MESSAGES: self._history,
+            Event.SEND_MESSAGE_TO_ROOM: self._send_room,
+            Event.SEND_MESSAGE_TO_PEERS: self._send_peers,
+            Event.EDIT_MESSAGE: self._edit,
+            Event.DELETE_MESSAGE: self._delete,
+            Event.GET_PAGINATED_MESSAGES: self._page,
+            Event.SEARCH_CHANNEL_MESSAGES: self._search,
+            Event.PIN_MESSAGE: self._pin,
+            Event.SYNC_CHANGES: self._sync,
+        }
+
+    # -- connection lifecycle ----------------------------------------------------------------
+
+    async def __call__(self, websocket: WebSocket) -> None:
+        if not origin_allowed(websocket.headers.get("origin"), self.config.allowed_origins):
+            await websocket.close(code=1008)  # before accept: an HTTP 403 to the upgrade
+            return
+        params = websocket.query_params
+        await websocket.accept()
+        try:
+            identity = await authenticate(self.db, self.tokens, params.get("authToken"), params.get("roomID"))
+        except TokenError as exc:
+            await websocket.close(CLOSE_UNAUTHORIZED, str(exc)[:120])
+            return
+        except Refused as exc:
+            await websocket.close(CLOSE_FORBIDDEN, str(exc)[:120])
+            return
+        peer_id = (params.get("peerID") or "")[:MAX_ID_LEN] or str(uuid.uuid4())
+        conn = Connection(identity.meeting_id, peer_id, identity.participant, identity.preset,
+                          self.config.send_queue_frames, expires_at=identity.expires_at)
+        self._register(conn, params.get("oldPeerID"))
+        writer = asyncio.create_task(self._write_loop(websocket, conn))
+        pinger = asyncio.create_task(self._ping_loop(conn))
+        try:
+            await self._read_loop(websocket, conn)
+        finally:
+            pinger.cancel()
+            await self._disconnected(conn)
+            conn.close(1000, "bye")
+            with contextlib.suppress(asyncio.TimeoutError, Exception):
+                await asyncio.wait_for(writer, 2)
+            writer.cancel()
+
+    def _register(self, conn: Connection, old_peer_id: str | None) -> None:
+        if old_peer_id and old_peer_id != conn.peer_id:
+            stale = self.rooms.get(conn.meeting_id, old_peer_id)
+            if stale is not None and stale.user_id == conn.user_id:
+                stale.close(CLOSE_REPLACED, "replaced by a reconnection")
+        replaced = self.rooms.add(conn)
+        if replaced is not None:  # the same peer reconnected: it keeps its place in the room
+            conn.joined, conn.session_id = replaced.joined, replaced.session_id
+            replaced.joined, replaced.session_id = False, None
+            replaced.close(CLOSE_REPLACED, "replaced by a new connection")
+
+    async def _disconnected(self, conn: Connection) -> None:
+        current = self.rooms.get(conn.meeting_id, conn.peer_id)
+        if current is conn:
+            self.rooms.remove(conn)
+        if conn.joined:
+            await self._do_leave(conn)
+
+    async def _read_loop(self, websocket: WebSocket, conn: Connection) -> None:
+        while not conn.closed:
+            try:
+                message = await websocket.receive()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            data = message.get("bytes")
+            if data is not None:
+                await self.dispatch(conn, data)
+            elif message.get("text") == PING:
+                conn.send(PONG)
+            # "3" (pong) and other text frames: keep-alive only, nothing to answer
+
+    async def _write_loop(self, websocket: WebSocket, conn: Connection) -> None:
+        try:
+            while True:
+                item = await conn.outbox.get()
+                if isinstance(item, Close):
+                    with contextlib.suppress(Exception):
+                        await websocket.close(item.code, item.reason)
+                    return
+                if isinstance(item, str):
+                    await websocket.send_text(item)
+                else:
+                    await websocket.send_bytes(item)
+        except Exception:  # the peer went away; the read loop notices too
+            conn.closed = True
+            with contextlib.suppress(Exception):
+                await websocket.close(1011)
+
+    async def _ping_loop(self, conn: Connection) -> None:
+        while not conn.closed:
+            await asyncio.sleep(self.config.ping_interval_s)
+            if conn.expires_at and time.time() >= conn.expires_at:
+                conn.close(CLOSE_UNAUTHORIZED, "token expired")
+                return
+            conn.send(PING)
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    async def dispatch(self, conn: Connection, data: bytes) -> None:
+        try:
+            frame = decode_frame(data)
+        except MalformedFrameError as exc:
+            conn.send(encode_error(None, ErrorCode.MALFORMED, str(exc)[:200]))
+            return
+        handler = self.handlers.get(frame.event)
+        try:
+            if handler is None:
+                conn.send(encode_frame(frame.event, frame.id))
+                return
+            reply = await handler(conn, frame)
+        except MalformedFrameError as exc:
+            conn.send(encode_error(frame.id, ErrorCode.MALFORMED, str(exc)[:200]))
+        except ChatError as exc:
+            conn.send(encode_error(frame.id, exc.code, exc.message, exc.retry_after_ms))
+        except Exception:
+            log.exception("event %s failed", frame.event)
+            conn.send(encode_error(frame.id, ErrorCode.INTERNAL, "internal error; nothing was changed"))
+        else:
+            if reply is not None:
+                conn.send(encode_frame(frame.event, frame.id, reply))
+
+    # -- room events -------------------------------------------------------------------------
+
+    async def _join(self, conn: Connection, frame: Frame) -> Message:
+        parse_payload(room_pb2.JoinRoomRequest, frame.payload)  # identity is the token's, not the request's
+        if not conn.joined:
+            peer = sq.PeerJoin(conn.meeting_id, conn.peer_id, conn.user_id,
+                               str(conn.participant.get("custom_participant_id") or ""), conn.display_name,
+                               str(conn.preset.get("name", "")))
+            conn.session_id = await self.db.write(lambda c: sq.join(c, peer))
+            conn.joined = True
+            self.rooms.fan_out(conn.meeting_id, encode_frame(Event.JOIN_ROOM, None,
+                                                             room_pb2.PeerInfoResponse(peer=conn.peer())),
+                               exclude=conn)
+        return room_pb2.PeerInfoResponse(peer=conn.peer())
+
+    async def _do_leave(self, conn: Connection) -> None:
+        conn.joined = False
+        session_id, conn.session_id = conn.session_id, None
+        self.rooms.fan_out(conn.meeting_id, encode_frame(Event.LEAVE_ROOM, None,
+                                                         room_pb2.PeerInfoResponse(peer=conn.peer())), exclude=conn)
+        if session_id is not None:
+            await self.db.write(lambda c: sq.leave(c, session_id, conn.peer_id))
+
+    async def _leave(self, conn: Connection, frame: Frame) -> Message:
+        parse_payload(room_pb2.LeaveRoomRequest, frame.payload)
+        if conn.joined:
+            await self._do_leave(conn)
+        return room_pb2.PeerInfoResponse(peer=conn.peer())
+
+    async def _room_info(self, conn: Connection, frame: Frame) -> Message:
+        row = await self.db.read(lambda c: aq.get_meeting_row(c, conn.meeting_id))
+        room = room_pb2.Room(room_id=conn.meeting_id, room_uuid=conn.meeting_id,
+                             title=(row["title"] or "") if row else "",
+                             created_at=(row["created_ms"] // 1000) if row else 0)
+        return room_pb2.RoomInfoResponse(room=room)
+
+    async def _peers(self, conn: Connection, frame: Frame) -> Message:
+        request = parse_payload(room_pb2.RoomPeersInfoRequest, frame.payload)
+        peers = [c.peer() for c in self.rooms.joined(conn.meeting_id)]
+        if request.seach_query:
+            query = request.seach_query.lower()
+            peers = [p for p in peers if query in p.display_name.lower()]
+        if request.offset > 0:
+            peers = peers[request.offset:]
+        if request.limit > 0:
+            peers = peers[:request.limit]
+        return room_pb2.RoomPeersInfoResponse(peers=peers)
+
+    async def _empty(self, conn: Connection, frame: Frame) -> bytes:
+        return b""
+
+    async def _plugin_store(self, conn: Connection, frame: Frame) -> Message:
+        request = parse_payload(plugin_pb2.PluginStoreGetKeysRequest, frame.payload)
+        return plugin_pb2.PluginStoreResponse(plugin_id=request.plugin_id, store_name=request.store_name)
+
+    # -- chat events -------------------------------------------------------------------------
+
+    async def _history(self, conn: Connection, frame: Frame) -> Message:
+        return await self.chat.history(conn)
+
+    async def _send_room(self, conn: Connection, frame: Frame) -> None:
+        request = parse_payload(chat_pb2.SendChatMessageToRoomRequest, frame.payload)
+        await self.chat.send(conn, frame.id, request.payload_type, request.payload, None)
+
+    async def _send_peers(self, conn: Connection, frame: Frame) -> None:
+        request = parse_payload(chat_pb2.SendChatMessageToPeersRequest, frame.payload)
+        await self.chat.send(conn, frame.id, request.payload_type, request.payload, list(request.peer_ids))
+
+    async def _edit(self, conn: Connection, frame: Frame) -> None:
+        request = parse_payload(chat_pb2.EditChatMessageRequest, frame.payload)
+        await self.chat.edit(
+            conn, frame.id, request.chat_id,
+            request.payload_type if request.HasField("payload_type") else None,
+            request.payload if request.HasField("payload") else None,
+            request.pinned if request.HasField("pinned") else None)
+
+    async def _delete(self, conn: Connection, frame: Frame) -> None:
+        request = parse_payload(chat_pb2.DeleteChatMessageRequest, frame.payload)
+        await self.chat.delete(conn, frame.id, request.chat_id)
+
+    async def _pin(self, conn: Connection, frame: Frame) -> None:
+        request = parse_payload(chat_pb2.PinChatMessageRequest, frame.payload)
+        await self.chat.pin(conn, frame.id, request.chat_id, request.pinned)
+
+    async def _page(self, conn: Connection, frame: Frame) -> Message:
+        request = parse_payload(chat_pb2.GetPaginatedChatMessageRoomRequest, frame.payload)
+        which = request.filters.WhichOneof("filters")
+        return await self.chat.page(
+            conn, time_ms=request.time_stamp, size=request.size, offset=getattr(request, "from"),
+            reversed_=request.reversed, pinned_only=which == "pinned" and request.filters.pinned,
+            with_user=request.filters.user_id if which == "user_id" else None)
+
+    async def _search(self, conn: Connection, frame: Frame) -> Message:
+        request = parse_payload(chat_pb2.SearchChatMessagesRequest, frame.payload)
+        page = await self.chat.page(conn, time_ms=request.time_stamp, size=request.size,
+                                    offset=getattr(request, "from"), reversed_=request.reversed,
+                                    pinned_only=False, with_user=None, search=request.search_term)
+        return chat_pb2.GetChatMessagesResponse(messages=page.messages)
+
+    async def _sync(self, conn: Connection, frame: Frame) -> Message:
+        request = parse_payload(sync_pb2.SyncRequest, frame.payload)
+        return await self.chat.sync(conn, request.after_rev, request.limit)
+
+    # -- administration ----------------------------------------------------------------------
+
+    async def participant_changed(self, meeting_id: str, participant_id: str) -> None:
+        """After a delete or preset change: drop or refresh that participant's live peers."""
+        conns = self.rooms.of_participant(meeting_id, participant_id)
+        if not conns:
+            return
+
+        def load(c: sqlite3.Connection) -> tuple[dict[str, Any], dict[str, Any]] | None:
+            row = aq.get_participant_row(c, meeting_id, participant_id)
+            preset = aq.get_preset_row(c, name=row["preset_name"]) if row else None
+            return None if row is None or preset is None else (aq.participant_json(row), aq.preset_json(preset))
+
+        found = await self.db.read(load)
+        for conn in conns:
+            if found is None:
+                conn.close(CLOSE_FORBIDDEN, "participant removed")
+            else:
+                conn.set_preset(*found)
+
+    def close_all(self, code: int = 1001, reason: str = "server shutting down") -> None:
+        for conn in self.rooms.all():
+            conn.close(code, reason)

@@ -1,0 +1,1 @@
+"""SQLite storage: the schema, one writer thread with group commit, and the queries."""

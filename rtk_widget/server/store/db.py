@@ -1,0 +1,182 @@
+"""SQLite access off the event loop: one writer thread with group commit, one reader thread.
+
+Writes are functions ``fn(conn) -> T`` queued to the writer thread. It takes every job waiting,
+runs each inside its own SAVEPOINT of one ``BEGIN IMMEDIATE`` transaction, commits once
+(``synchronous=FULL``: one fsync for the whole batch) and only then resolves the callers'
+futures. So an acknowledgement always follows a durable commit, and a job that raises rolls
+back alone. Reads run on a second connection (WAL readers never wait for the writer); with an
+in-memory database there is one connection and reads queue behind writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rtk_widget.server.store.schema import SCHEMA, SCHEMA_VERSION
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 256
+
+
+@dataclass(slots=True)
+class _Job:
+    fn: Callable[[sqlite3.Connection], Any]
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+
+
+_STOP = object()
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # the caller was cancelled
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class Database:
+    """The server's SQLite database (``path=None``: in memory)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._reader: ThreadPoolExecutor | None = None
+        self._reader_local = threading.local()
+        self._conn: sqlite3.Connection | None = None
+        self.commits = 0  # transactions committed (a batch counts once)
+
+    def open(self) -> None:
+        target = ":memory:" if self.path is None else str(self.path)
+        conn = _connect(target)
+        if self.path is not None:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise RuntimeError(f"SQLite refused WAL mode (got {mode})")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.executescript(SCHEMA)
+        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                     (str(SCHEMA_VERSION),))
+        self._conn = conn
+        self._writer = threading.Thread(target=self._write_loop, name="rtk-db-writer", daemon=True)
+        self._writer.start()
+        if self.path is not None:
+            self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rtk-db-reader")
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._queue.put(_STOP)
+            self._writer.join()
+            self._writer = None
+        if self._reader is not None:
+            self._reader.submit(self._close_reader).result()
+            self._reader.shutdown(wait=True)
+            self._reader = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in a transaction; returns after the commit is durable."""
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Job(fn, future, loop))
+        return await future
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` against one consistent snapshot of committed data."""
+        if self._reader is None:
+            return await self.write(fn)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reader, self._read_job, fn)
+
+    # -- threads ---------------------------------------------------------------------------
+
+    def _read_job(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn: sqlite3.Connection | None = getattr(self._reader_local, "conn", None)
+        if conn is None:
+            assert self.path is not None
+            conn = _connect(str(self.path))
+            self._reader_local.conn = conn
+        conn.execute("BEGIN")
+        try:
+            return fn(conn)
+        finally:
+            conn.execute("COMMIT")
+
+    def _close_reader(self) -> None:
+        conn = getattr(self._reader_local, "conn", None)
+        if conn is not None:
+            conn.close()
+
+    def _write_loop(self) -> None:
+        assert self._conn is not None
+        conn = self._conn
+        stop = False
+        while not stop:
+            first = self._queue.get()
+            if first is _STOP:
+                break
+            batch: list[_Job] = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is _STOP:
+                    stop = True
+                    break
+                batch.append(job)
+            self._run_batch(conn, batch)
+
+    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
+        outcomes: list[tuple[Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job in batch:
+                conn.execute("SAVEPOINT job")
+                try:
+                    result = job.fn(conn)
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                    outcomes.append((None, exc))
+                else:
+                    conn.execute("RELEASE job")
+                    outcomes.append((result, None))
+            conn.execute("COMMIT")
+            self.commits += 1
+        except Exception as exc:  # the commit (or BEGIN) failed: nothing in the batch is stored
+            log.exception("database commit failed")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            outcomes = [(None, exc) for _ in batch]
+        for job, (result, error) in zip(batch, outcomes, strict=True):
+            try:
+                job.loop.call_soon_threadsafe(_settle, job.future, result, error)
+            except RuntimeError:  # the caller's loop is closed
+                pass

@@ -1,0 +1,140 @@
+"""Room events, pushes to others, keep-alive and the catch-all reply."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from protocol_client import ProtoClient
+
+from rtk_widget.server import ServerConfig
+from rtk_widget.wire import chat_pb2, plugin_pb2, room_pb2
+from rtk_widget.wire.envelope import parse_payload
+from rtk_widget.wire.events import PING, Event
+
+
+async def connect(server, meeting, person, **kw) -> ProtoClient:
+    return await ProtoClient.connect(server.base_url, person, meeting["id"], **kw)
+
+
+async def test_join_peers_info_and_leave_pushes(server, make_meeting):
+    meeting, (ada, bob) = await make_meeting("ada", "bob")
+    a = await connect(server, meeting, ada)
+    joined = await a.join()
+    assert joined.peer.peer_id == a.peer_id
+    assert joined.peer.user_id == ada["id"]
+    assert joined.peer.display_name == "Ada"
+
+    b = await connect(server, meeting, bob)
+    await b.join()
+    push = await a.expect_push(Event.JOIN_ROOM)
+    assert parse_payload(room_pb2.PeerInfoResponse, push.payload).peer.peer_id == b.peer_id
+
+    frame = await b.request(Event.GET_ROOM_PEERS_INFO)
+    assert frame.payload is not None
+    peers = parse_payload(room_pb2.RoomPeersInfoResponse, frame.payload).peers
+    assert {p.peer_id for p in peers} == {a.peer_id, b.peer_id}
+
+    info = await b.call(Event.GET_ROOM_INFO, None, room_pb2.RoomInfoResponse)
+    assert info.room.room_id == meeting["id"]
+    assert info.room.title == "Test meeting"
+
+    await b.request(Event.LEAVE_ROOM, room_pb2.LeaveRoomRequest())
+    left = await a.expect_push(Event.LEAVE_ROOM)
+    assert parse_payload(room_pb2.PeerInfoResponse, left.payload).peer.peer_id == b.peer_id
+    await a.close()
+    await b.close()
+
+
+async def test_socket_close_pushes_leave(server, make_meeting):
+    meeting, (ada, bob) = await make_meeting("ada", "bob")
+    a, b = await connect(server, meeting, ada), await connect(server, meeting, bob)
+    await a.join()
+    await b.join()
+    await a.expect_push(Event.JOIN_ROOM)
+    await b.close()
+    left = await a.expect_push(Event.LEAVE_ROOM)
+    assert parse_payload(room_pb2.PeerInfoResponse, left.payload).peer.peer_id == b.peer_id
+    await a.close()
+
+
+async def test_empty_peers_reply_still_carries_a_payload(server, make_meeting):
+    meeting, (ada,) = await make_meeting("ada")
+    a = await connect(server, meeting, ada)
+    frame = await a.request(Event.GET_ROOM_PEERS_INFO)  # not joined: nobody in the room
+    assert frame.payload == b""
+    raw = frame  # the envelope had the payload field present (decode keeps b"" either way)
+    assert raw.event == Event.GET_ROOM_PEERS_INFO
+    await a.close()
+
+
+async def test_plugin_store_echoes_ids_and_dump_is_empty(server, make_meeting):
+    meeting, (ada,) = await make_meeting("ada")
+    a = await connect(server, meeting, ada)
+    reply = await a.call(Event.PLUGIN_STORE_GET_KEYS,
+                         plugin_pb2.PluginStoreGetKeysRequest(plugin_id=meeting["id"], store_name="__rtk_plugins__"),
+                         plugin_pb2.PluginStoreResponse)
+    assert (reply.plugin_id, reply.store_name) == (meeting["id"], "__rtk_plugins__")
+    assert list(reply.store_items) == []
+    dump = await a.request(Event.GET_CONNECTED_ROOMS_DUMP)
+    assert dump.payload == b""
+    await a.close()
+
+
+async def test_unknown_event_gets_empty_reply_with_same_id(server, make_meeting):
+    meeting, (ada,) = await make_meeting("ada")
+    a = await connect(server, meeting, ada)
+    for event in (Event.GET_POLLS, 50331664, 12345678, Event.GET_WAITING_ROOM_REQUESTS):
+        frame = await a.request(event, b"\x08\x01")
+        assert frame.event == event
+        assert frame.payload == b""
+    await a.close()
+
+
+async def test_sender_gets_own_message_with_request_id_others_without(server, make_meeting):
+    meeting, (ada, bob) = await make_meeting("ada", "bob")
+    a, b = await connect(server, meeting, ada), await connect(server, meeting, bob)
+    await a.join()
+    await b.join()
+    rid = await a.send_frame(Event.SEND_MESSAGE_TO_ROOM, chat_pb2.SendChatMessageToRoomRequest(payload="hi"))
+    own = await a.expect(lambda f: f.event == Event.SEND_MESSAGE_TO_ROOM)
+    assert own.id == rid
+    pushed = await b.expect_push(Event.SEND_MESSAGE_TO_ROOM)
+    m1 = parse_payload(chat_pb2.SendChatMessageToRoomResponse, own.payload).message
+    m2 = parse_payload(chat_pb2.SendChatMessageToRoomResponse, pushed.payload).message
+    assert m1 == m2
+    assert m1.user_id == ada["id"]
+    assert m1.peer_id == a.peer_id
+    assert m1.display_name == "Ada"
+    assert m1.payload == "hi"
+    assert m1.channel_index == "1"
+    assert m1.created_at == m1.created_at_ms // 1000
+    await a.close()
+    await b.close()
+
+
+@pytest.fixture
+def server_config() -> ServerConfig:
+    return ServerConfig(port=0, ping_interval_s=0.05)
+
+
+async def test_server_pings_and_accepts_pongs(server, make_meeting):
+    meeting, (ada,) = await make_meeting("ada")
+    a = await connect(server, meeting, ada)
+
+    async def pinged() -> None:
+        while a.texts.count(PING) < 2:
+            a._changed.clear()
+            await a._changed.wait()
+
+    await asyncio.wait_for(pinged(), 5)
+    await a.ws.send("2")  # a client-side ping is answered with "3"
+    await asyncio.wait_for(_until(lambda: "3" in a.texts, a), 5)
+    await a.join()  # still healthy
+    await a.close()
+
+
+async def _until(cond, client: ProtoClient) -> None:
+    while not cond():
+        client._changed.clear()
+        await client._changed.wait()
