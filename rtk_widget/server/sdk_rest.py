@@ -28,12 +28,33 @@ def api_base(config: ServerConfig, request: Request) -> str:
 
 
 def socket_info(config: ServerConfig, request: Request) -> dict[str, str]:
-    """``base_uri`` for the SDK (it dials wss://socket-edge.<base_uri>/ws); ``url`` (extension) in full."""
+    """``base_uri`` for the SDK (it dials wss://socket-edge.<base_uri>/ws); ``url`` (extension) in full.
+
+    Without a configured public base, a request that came to ``api.<base>`` (as the SDK's do)
+    gets ``<base>`` back, and any other host gets the socket on this very host.
+    """
     if config.public_base_uri:
         base = config.public_base_uri
         return {"base_uri": base, "url": f"wss://socket-edge.{base}/ws"}
+    netloc = request.url.netloc
+    if netloc.startswith("api."):
+        return {"base_uri": netloc[4:], "url": f"wss://socket-edge.{netloc[4:]}/ws"}
     scheme = "wss" if request.url.scheme == "https" else "ws"
-    return {"base_uri": request.url.netloc, "url": f"{scheme}://{request.url.netloc}/ws"}
+    return {"base_uri": netloc, "url": f"{scheme}://{netloc}/ws"}
+
+
+def sdk_preset(preset: dict[str, Any]) -> dict[str, Any]:
+    """The preset as the official SDK gets it.
+
+    The SDK takes ``preset.ui`` wholesale when present (no merge with its defaults) and reads
+    ``ui.design_tokens.colors.brand[500]`` and ``background[1000]`` during ``init``; a ``ui``
+    without those shades fails init with "Cannot read properties of undefined (reading '500')".
+    Such a ``ui`` is left out, so the SDK's own design tokens apply.
+    """
+    colors = ((preset.get("ui") or {}).get("design_tokens") or {}).get("colors") or {}
+    if isinstance(colors.get("brand"), dict) and isinstance(colors.get("background"), dict):
+        return preset
+    return {key: value for key, value in preset.items() if key != "ui"}
 
 
 async def read_json(request: Request) -> Any:
@@ -69,7 +90,7 @@ class SdkRest:
         participant = {**who.participant, "organization_id": self.tokens.org_id}
         return JSONResponse({"success": True, "data": {
             "participant": participant,
-            "preset": who.preset,
+            "preset": sdk_preset(who.preset),
             "meeting": who.meeting,
             "socket": socket_info(self.config, request),
             "organization": {"id": self.tokens.org_id},
