@@ -63,11 +63,14 @@ class Connection:
         """This connection as RealtimeKit's ``socket.room.Peer``."""
         stage = (StageType.STAGE_TYPE_OFF_STAGE if self.permissions.view_type == "LIVESTREAM"
                  else StageType.STAGE_TYPE_ON_STAGE)
+        permissions = self.preset.get("permissions") or {}
+        # The SDK treats a peer whose flags.recorder_type is anything but "NONE" (the empty
+        # proto3 default included) as a recorder and leaves it out of participants.joined.
+        flags = PeerFlags(preset_name=str(self.preset.get("name", "")),
+                          recorder_type=str(permissions.get("recorder_type") or "NONE"),
+                          hidden_participant=bool(permissions.get("hidden_participant", False)))
         peer = Peer(peer_id=self.peer_id, user_id=self.user_id, display_name=self.display_name,
-                    stage_type=stage, preset_id=str(self.preset.get("id", "")),
-                    flags=PeerFlags(preset_name=str(self.preset.get("name", "")),
-                                    hidden_participant=bool((self.preset.get("permissions") or {})
-                                                            .get("hidden_participant", False))))
+                    stage_type=stage, preset_id=str(self.preset.get("id", "")), flags=flags)
         custom = self.participant.get("custom_participant_id")
         if custom:
             peer.custom_participant_id = str(custom)

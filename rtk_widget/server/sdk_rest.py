@@ -87,7 +87,10 @@ class SdkRest:
         who = await self._identify(request)
         if isinstance(who, Response):
             return who
-        participant = {**who.participant, "organization_id": self.tokens.org_id}
+        # The SDK copies these fields into protobuf-ts messages, whose writer throws on null
+        # (only undefined means absent): a null `picture` made join() fail with 0002.
+        present = {key: value for key, value in who.participant.items() if value is not None}
+        participant = {**present, "organization_id": self.tokens.org_id}
         return JSONResponse({"success": True, "data": {
             "participant": participant,
             "preset": sdk_preset(who.preset),

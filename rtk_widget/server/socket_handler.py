@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import sqlite3
 import time
@@ -57,7 +58,12 @@ def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
         return False
     if parts.scheme not in ("http", "https"):
         return False
-    return host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost") or host.startswith("127.")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 Handler = Callable[[Connection, Frame], Awaitable[Message | bytes | None]]
