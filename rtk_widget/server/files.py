@@ -64,9 +64,10 @@ def sniff_image(head: bytes) -> str | None:
 
 def ascii_filename(name: str) -> str:
     """A safe ASCII stand-in for a file name (no quotes, separators or control characters)."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    cleaned = re.sub(r"[^A-Za-z0-9._ -]+", "_", folded).strip(" .")
-    cleaned = re.sub(r"_+", "_", cleaned)[:120]
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    folded = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9._ -]+", "_", folded)
+    cleaned = re.sub(r"_+", "_", cleaned).strip(" ._-")[:120]
     return cleaned or "download"
 
 
