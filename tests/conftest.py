@@ -1,8 +1,8 @@
 """Shared fixtures: a started in-memory meeting server, and meetings with participants.
 
-    async def test_something(server, make_meeting):
-        meeting, (ada, bob) = await make_meeting("ada", "bob")     # participant dicts with "token"
-        server.base_url                                           # http://127.0.0.1:<port>
+async def test_something(server, make_meeting):
+    meeting, (ada, bob) = await make_meeting("ada", "bob")     # participant dicts with "token"
+    server.base_url                                           # http://127.0.0.1:<port>
 """
 
 from __future__ import annotations
@@ -38,16 +38,23 @@ async def server(server_config: ServerConfig) -> AsyncIterator[MeetingServer]:
         await srv.stop()
 
 
-async def create_meeting(server: MeetingServer, *names: str, preset_name: str = "group_call_host",
-                         title: str = "Test meeting", presets: dict[str, str] | None = None,
-                         ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def create_meeting(
+    server: MeetingServer,
+    *names: str,
+    preset_name: str = "group_call_host",
+    title: str = "Test meeting",
+    presets: dict[str, str] | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A meeting and one participant per name (custom id = name); ``presets`` maps name -> preset."""
     meeting = await server.admin.create_meeting(title=title)
     people = []
     for name in names:
         preset = (presets or {}).get(name, preset_name)
-        people.append(await server.admin.add_participant(
-            meeting["id"], name=name.title(), preset_name=preset, custom_participant_id=name))
+        people.append(
+            await server.admin.add_participant(
+                meeting["id"], name=name.title(), preset_name=preset, custom_participant_id=name
+            )
+        )
     return meeting, people
 
 
@@ -55,4 +62,5 @@ async def create_meeting(server: MeetingServer, *names: str, preset_name: str = 
 def make_meeting(server: MeetingServer) -> MakeMeeting:
     async def make(*names: str, **kwargs: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         return await create_meeting(server, *names, **kwargs)
+
     return make

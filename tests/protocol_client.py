@@ -33,9 +33,18 @@ class RequestError(Exception):
 
 
 def socket_url(base_url: str, token: str, meeting_id: str, peer_id: str, **extra: str) -> str:
-    params = {"roomID": meeting_id, "peerID": peer_id, "authToken": token, "useMediaV2": "true",
-              "ping": "true", "capabilities": "2", "joinWithDetails": "true", "useCfWorker": "true",
-              "useStartSession": "true", **extra}
+    params = {
+        "roomID": meeting_id,
+        "peerID": peer_id,
+        "authToken": token,
+        "useMediaV2": "true",
+        "ping": "true",
+        "capabilities": "2",
+        "joinWithDetails": "true",
+        "useCfWorker": "true",
+        "useStartSession": "true",
+        **extra,
+    }
     return base_url.replace("http", "ws", 1) + "/ws?" + urlencode(params)
 
 
@@ -58,9 +67,17 @@ class ProtoClient:
         return str(self.participant.get("id", ""))
 
     @classmethod
-    async def connect(cls, base_url: str, participant: dict[str, Any], meeting_id: str, *,
-                      peer_id: str | None = None, token: str | None = None, origin: str | None = None,
-                      **extra: str) -> ProtoClient:
+    async def connect(
+        cls,
+        base_url: str,
+        participant: dict[str, Any],
+        meeting_id: str,
+        *,
+        peer_id: str | None = None,
+        token: str | None = None,
+        origin: str | None = None,
+        **extra: str,
+    ) -> ProtoClient:
         peer = peer_id or str(uuid.uuid4())
         url = socket_url(base_url, token or participant["token"], meeting_id, peer, **extra)
         headers = {"Origin": origin} if origin else None
@@ -86,8 +103,9 @@ class ProtoClient:
                 self.closed = websockets.ConnectionClosed(self.ws.close_rcvd, self.ws.close_sent)
             self._changed.set()
 
-    async def expect(self, predicate: Callable[[Frame], bool], timeout: float = 5.0) -> Frame:
+    async def expect(self, predicate: Callable[[Frame], bool], within: float = 5.0) -> Frame:
         """The first unconsumed frame matching ``predicate`` (removed from the inbox)."""
+
         async def wait() -> Frame:
             while True:
                 for i, frame in enumerate(self.frames):
@@ -97,33 +115,42 @@ class ProtoClient:
                     raise ConnectionError(f"socket closed: {self.closed}")
                 self._changed.clear()
                 await self._changed.wait()
-        return await asyncio.wait_for(wait(), timeout)
 
-    async def expect_push(self, event: int, timeout: float = 5.0) -> Frame:
-        return await self.expect(lambda f: f.event == event and f.id is None, timeout)
+        return await asyncio.wait_for(wait(), within)
 
-    async def wait_closed(self, timeout: float = 5.0) -> websockets.ConnectionClosed:
+    async def expect_push(self, event: int, within: float = 5.0) -> Frame:
+        return await self.expect(lambda f: f.event == event and f.id is None, within)
+
+    async def wait_closed(self, within: float = 5.0) -> websockets.ConnectionClosed:
         async def wait() -> websockets.ConnectionClosed:
             while self.closed is None:
                 self._changed.clear()
                 await self._changed.wait()
             return self.closed
-        return await asyncio.wait_for(wait(), timeout)
+
+        return await asyncio.wait_for(wait(), within)
 
     def no_frames(self, event: int | None = None) -> bool:
         return not [f for f in self.frames if event is None or f.event == event]
 
-    async def send_frame(self, event: int, payload: Message | bytes | None = None,
-                         request_id: str | None = None) -> str:
+    async def send_frame(
+        self, event: int, payload: Message | bytes | None = None, request_id: str | None = None
+    ) -> str:
         rid = request_id or f"{self.peer_id}-{next(_ids)}"
         await self.ws.send(encode_frame(event, rid, payload))
         return rid
 
-    async def request(self, event: int, payload: Message | bytes | None = None, *,
-                      request_id: str | None = None, timeout: float = 5.0) -> Frame:
+    async def request(
+        self,
+        event: int,
+        payload: Message | bytes | None = None,
+        *,
+        request_id: str | None = None,
+        within: float = 5.0,
+    ) -> Frame:
         """Send and await the reply with the same id (same event, or an error on 65535)."""
         rid = await self.send_frame(event, payload, request_id)
-        frame = await self.expect(lambda f: f.id == rid and f.event in (event, Event.ERROR), timeout)
+        frame = await self.expect(lambda f: f.id == rid and f.event in (event, Event.ERROR), within)
         if frame.event == Event.ERROR and event != Event.ERROR:
             raise RequestError(parse_payload(errors_pb2.ErrorMessage, frame.payload))
         return frame
@@ -139,16 +166,26 @@ class ProtoClient:
         return await self.call(Event.JOIN_ROOM, request, room_pb2.PeerInfoResponse)
 
     async def send_text(self, text: str, *, request_id: str | None = None) -> chat_pb2.ChatMessage:
-        reply = await self.call(Event.SEND_MESSAGE_TO_ROOM, chat_pb2.SendChatMessageToRoomRequest(payload=text),
-                                chat_pb2.SendChatMessageToRoomResponse, request_id=request_id)
+        reply = await self.call(
+            Event.SEND_MESSAGE_TO_ROOM,
+            chat_pb2.SendChatMessageToRoomRequest(payload=text),
+            chat_pb2.SendChatMessageToRoomResponse,
+            request_id=request_id,
+        )
         return reply.message
 
-    async def send_private(self, text: str, peer_ids: list[str], *, payload_type: int = 0,
-                           request_id: str | None = None) -> chat_pb2.ChatMessage:
-        request = chat_pb2.SendChatMessageToPeersRequest(peer_ids=[*peer_ids, self.peer_id],
-                                                         payload_type=payload_type, payload=text)
-        reply = await self.call(Event.SEND_MESSAGE_TO_PEERS, request, chat_pb2.SendChatMessageToPeersResponse,
-                                request_id=request_id)
+    async def send_private(
+        self, text: str, peer_ids: list[str], *, payload_type: int = 0, request_id: str | None = None
+    ) -> chat_pb2.ChatMessage:
+        request = chat_pb2.SendChatMessageToPeersRequest(
+            peer_ids=[*peer_ids, self.peer_id], payload_type=payload_type, payload=text
+        )
+        reply = await self.call(
+            Event.SEND_MESSAGE_TO_PEERS,
+            request,
+            chat_pb2.SendChatMessageToPeersResponse,
+            request_id=request_id,
+        )
         return reply.message
 
     async def send(self, payload_type: int, payload: str) -> chat_pb2.ChatMessage:
@@ -161,7 +198,9 @@ class ProtoClient:
         request = chat_pb2.GetPaginatedChatMessageRoomRequest(**fields)
         if filters:
             request.filters.CopyFrom(chat_pb2.GetPaginatedChatMessageFilters(**filters))
-        return await self.call(Event.GET_PAGINATED_MESSAGES, request, chat_pb2.GetPaginatedChatMessageRoomResponse)
+        return await self.call(
+            Event.GET_PAGINATED_MESSAGES, request, chat_pb2.GetPaginatedChatMessageRoomResponse
+        )
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

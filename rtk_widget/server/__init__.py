@@ -32,7 +32,7 @@ __all__ = ["ApiError", "MeetingServer", "ServerConfig"]
 log = logging.getLogger(__name__)
 
 
-class _Uvicorn(uvicorn.Server):  # type: ignore[misc]
+class _Uvicorn(uvicorn.Server):
     """uvicorn without its signal handlers: the owner of the loop decides about signals."""
 
     @contextlib.contextmanager
@@ -83,18 +83,26 @@ class MeetingServer:
     @property
     def management_url(self) -> str:
         """Base of the Cloudflare-shaped management API (``.../realtime/kit/{app_id}``)."""
-        return (f"{self.base_url}/client/v4/accounts/{self.config.account_id}"
-                f"/realtime/kit/{self.config.app_id}")
+        return (
+            f"{self.base_url}/client/v4/accounts/{self.config.account_id}/realtime/kit/{self.config.app_id}"
+        )
 
     async def start(self) -> None:
         if self._task is not None:
             raise RuntimeError("the server is already started")
         self._parts = await build(self.config)
         options: dict[str, Any] = {
-            "host": self.config.host, "port": self.config.port, "ws": "websockets-sansio",
-            "ws_max_size": self.config.max_frame_bytes, "ws_ping_interval": 20.0, "ws_ping_timeout": 20.0,
-            "lifespan": "off", "log_level": self.config.log_level, "access_log": False,
-            "timeout_graceful_shutdown": 5, "server_header": False,
+            "host": self.config.host,
+            "port": self.config.port,
+            "ws": "websockets-sansio",
+            "ws_max_size": self.config.max_frame_bytes,
+            "ws_ping_interval": 20.0,
+            "ws_ping_timeout": 20.0,
+            "lifespan": "off",
+            "log_level": self.config.log_level,
+            "access_log": False,
+            "timeout_graceful_shutdown": 5,
+            "server_header": False,
         }
         if self.config.tls:
             options["ssl_certfile"] = str(self.config.tls_cert)

@@ -23,10 +23,24 @@ class ApiError(Exception):
         self.message = message
 
 
-MEETING_FIELDS = {"title", "persist_chat", "record_on_start", "live_stream_on_start", "summarize_on_end",
-                  "transcribe_on_end", "session_keep_alive_time_in_secs", "ai_config", "recording_config"}
-_BOOL_FIELDS = {"persist_chat", "record_on_start", "live_stream_on_start", "summarize_on_end",
-                "transcribe_on_end"}
+MEETING_FIELDS = {
+    "title",
+    "persist_chat",
+    "record_on_start",
+    "live_stream_on_start",
+    "summarize_on_end",
+    "transcribe_on_end",
+    "session_keep_alive_time_in_secs",
+    "ai_config",
+    "recording_config",
+}
+_BOOL_FIELDS = {
+    "persist_chat",
+    "record_on_start",
+    "live_stream_on_start",
+    "summarize_on_end",
+    "transcribe_on_end",
+}
 
 
 def _meeting_changes(body: dict[str, Any], *, allow_status: bool) -> dict[str, Any]:
@@ -75,11 +89,14 @@ class Admin:
             raise ApiError(404, f"No meeting found with id {meeting_id}")
         return q.meeting_json(row)
 
-    async def list_meetings(self, offset: int = 0, limit: int = 20, search: str | None = None,
-                            status: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    async def list_meetings(
+        self, offset: int = 0, limit: int = 20, search: str | None = None, status: str | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
         return await self._db.read(lambda c: q.list_meetings(c, offset, limit, search, status))
 
-    async def update_meeting(self, meeting_id: str, body: dict[str, Any], *, replace: bool = False) -> dict[str, Any]:
+    async def update_meeting(
+        self, meeting_id: str, body: dict[str, Any], *, replace: bool = False
+    ) -> dict[str, Any]:
         changes = _meeting_changes(body, allow_status=True)
         result = await self._db.write(lambda c: q.update_meeting(c, meeting_id, changes, replace=replace))
         if result is None:
@@ -88,12 +105,24 @@ class Admin:
 
     # -- participants ------------------------------------------------------------------------
 
-    async def add_participant(self, meeting_id: str, *, preset_name: str, custom_participant_id: str,
-                              name: str | None = None, picture: str | None = None) -> dict[str, Any]:
-        body = {"preset_name": preset_name, "custom_participant_id": custom_participant_id,
-                "name": name, "picture": picture}
+    async def add_participant(
+        self,
+        meeting_id: str,
+        *,
+        preset_name: str,
+        custom_participant_id: str,
+        name: str | None = None,
+        picture: str | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "preset_name": preset_name,
+            "custom_participant_id": custom_participant_id,
+            "name": name,
+            "picture": picture,
+        }
         for key in ("preset_name", "custom_participant_id"):
-            if not isinstance(body[key], str) or not body[key] or len(body[key]) > 255:
+            value = body[key]
+            if not isinstance(value, str) or not value or len(value) > 255:
                 raise ApiError(400, f'BAD_REQUEST: "{key}" is required')
         name, picture = _optional_str(body, "name"), _optional_str(body, "picture", 2048)
 
@@ -102,8 +131,14 @@ class Admin:
                 raise ApiError(404, f"No meeting found with id {meeting_id}")
             if q.get_preset_row(c, name=preset_name) is None:
                 raise ApiError(400, f"BAD_REQUEST: No preset found with name {preset_name}")
-            return q.add_participant(c, meeting_id, name=name, picture=picture, preset_name=preset_name,
-                                     custom_participant_id=custom_participant_id)
+            return q.add_participant(
+                c,
+                meeting_id,
+                name=name,
+                picture=picture,
+                preset_name=preset_name,
+                custom_participant_id=custom_participant_id,
+            )
 
         participant = await self._db.write(add)
         participant["token"] = self._tokens.issue(meeting_id, participant["id"])
@@ -115,13 +150,18 @@ class Admin:
             raise ApiError(404, f"No user found with id {participant_id}")
         return q.participant_json(row)
 
-    async def list_participants(self, meeting_id: str, offset: int = 0,
-                                limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+    async def list_participants(
+        self, meeting_id: str, offset: int = 0, limit: int = 20
+    ) -> tuple[list[dict[str, Any]], int]:
         await self.get_meeting(meeting_id)
         return await self._db.read(lambda c: q.list_participants(c, meeting_id, offset, limit))
 
-    async def update_participant(self, meeting_id: str, participant_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        changes = {k: _optional_str(body, k, 2048) for k in ("name", "picture", "preset_name") if k in body}
+    async def update_participant(
+        self, meeting_id: str, participant_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        changes: dict[str, Any] = {
+            k: _optional_str(body, k, 2048) for k in ("name", "picture", "preset_name") if k in body
+        }
         if "preset_name" in changes and not changes["preset_name"]:
             raise ApiError(400, 'BAD_REQUEST: "preset_name" must be a preset name')
 
@@ -152,8 +192,9 @@ class Admin:
 
     # -- presets -----------------------------------------------------------------------------
 
-    async def list_presets(self, offset: int = 0, limit: int = 20,
-                           search: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    async def list_presets(
+        self, offset: int = 0, limit: int = 20, search: str | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
         return await self._db.read(lambda c: q.list_presets(c, offset, limit, search))
 
     async def get_preset(self, preset_id: str) -> dict[str, Any]:
@@ -181,11 +222,20 @@ class Admin:
 
     # -- sessions ----------------------------------------------------------------------------
 
-    async def list_sessions(self, *, associated_id: str | None = None, status: str | None = None,
-                            offset: int = 0, limit: int = 20,
-                            ascending: bool = False) -> tuple[list[dict[str, Any]], int]:
-        rows, total = await self._db.read(lambda c: sq.list_sessions(
-            c, associated_id=associated_id, status=status, offset=offset, limit=limit, ascending=ascending))
+    async def list_sessions(
+        self,
+        *,
+        associated_id: str | None = None,
+        status: str | None = None,
+        offset: int = 0,
+        limit: int = 20,
+        ascending: bool = False,
+    ) -> tuple[list[dict[str, Any]], int]:
+        rows, total = await self._db.read(
+            lambda c: sq.list_sessions(
+                c, associated_id=associated_id, status=status, offset=offset, limit=limit, ascending=ascending
+            )
+        )
         return [sq.session_json(r, self.org_id) for r in rows], total
 
     async def get_session(self, session_id: str) -> dict[str, Any]:

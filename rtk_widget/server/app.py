@@ -93,8 +93,19 @@ async def build(config: ServerConfig) -> Components:
     admin.on_participant_changed = sockets.participant_changed
     files = FileHost(config, db, tokens, signer, files_root)
     files.open()
-    return Components(config, db, tokens, admin, rooms, chat, sockets, files, signer,
-                      config.api_token or new_secret(), temp_dir)
+    return Components(
+        config,
+        db,
+        tokens,
+        admin,
+        rooms,
+        chat,
+        sockets,
+        files,
+        signer,
+        config.api_token or new_secret(),
+        temp_dir,
+    )
 
 
 def asgi_app(parts: Components) -> ASGIApp:

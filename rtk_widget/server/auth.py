@@ -44,8 +44,9 @@ class TokenIssuer:
         self.org_id = org_id
         self.ttl_s = ttl_s
 
-    def issue(self, meeting_id: str, participant_id: str, *, now: float | None = None,
-              ttl_s: int | None = None) -> str:
+    def issue(
+        self, meeting_id: str, participant_id: str, *, now: float | None = None, ttl_s: int | None = None
+    ) -> str:
         issued = int(time.time() if now is None else now)
         claims: dict[str, Any] = {
             "meetingId": meeting_id,
@@ -63,8 +64,12 @@ class TokenIssuer:
 
     def verify(self, token: str) -> TokenClaims:
         try:
-            claims = jwt.decode(token, self._secret, algorithms=ALGORITHMS,
-                                options={"require": ["exp", "iat", "meetingId", "participantId"]})
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=ALGORITHMS,
+                options={"require": ["exp", "iat", "meetingId", "participantId"]},
+            )
         except jwt.ExpiredSignatureError as exc:
             raise TokenError("token expired") from exc
         except jwt.InvalidTokenError as exc:
@@ -72,8 +77,9 @@ class TokenIssuer:
         meeting_id, participant_id = claims.get("meetingId"), claims.get("participantId")
         if not isinstance(meeting_id, str) or not isinstance(participant_id, str):
             raise TokenError("invalid token: bad claims")
-        return TokenClaims(meeting_id, participant_id, str(claims.get("orgId", "")),
-                           int(claims["iat"]), int(claims["exp"]))
+        return TokenClaims(
+            meeting_id, participant_id, str(claims.get("orgId", "")), int(claims["iat"]), int(claims["exp"])
+        )
 
 
 def atob_safe(token: str) -> bool:

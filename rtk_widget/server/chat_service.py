@@ -54,10 +54,19 @@ class ChatError(Exception):
 def to_proto(record: MessageRecord) -> ChatMessage:
     """A stored message as RealtimeKit's ``ChatMessage`` (seq in channel_index, rev in field 100)."""
     return ChatMessage(
-        chat_id=record.id, peer_id=record.peer_id, user_id=record.user_id, display_name=record.display_name,
-        pinned=record.pinned, is_edited=record.edited, payload_type=record.payload_type, payload=record.payload,
-        target_user_ids=record.target_user_ids, created_at=record.created_ms // 1000,
-        created_at_ms=record.created_ms, channel_index=str(record.seq), rev=record.rev,
+        chat_id=record.id,
+        peer_id=record.peer_id,
+        user_id=record.user_id,
+        display_name=record.display_name,
+        pinned=record.pinned,
+        is_edited=record.edited,
+        payload_type=record.payload_type,
+        payload=record.payload,
+        target_user_ids=record.target_user_ids,
+        created_at=record.created_ms // 1000,
+        created_at_ms=record.created_ms,
+        channel_index=str(record.seq),
+        rev=record.rev,
     )
 
 
@@ -114,8 +123,13 @@ class ChatService:
 
     @classmethod
     def create(cls, config: ServerConfig, db: Database, rooms: Rooms) -> ChatService:
-        return cls(config, db, rooms, SlidingWindow(config.text_rate, config.rate_window_s),
-                   SlidingWindow(config.file_rate, config.rate_window_s))
+        return cls(
+            config,
+            db,
+            rooms,
+            SlidingWindow(config.text_rate, config.rate_window_s),
+            SlidingWindow(config.file_rate, config.rate_window_s),
+        )
 
     # -- validation --------------------------------------------------------------------------
 
@@ -126,8 +140,9 @@ class ChatService:
             if not payload.strip():
                 raise ChatError(ErrorCode.INVALID, "empty message")
             if utf16_len(payload) > self.config.max_text_chars:
-                raise ChatError(ErrorCode.TOO_LARGE,
-                                f"text is longer than {self.config.max_text_chars} characters")
+                raise ChatError(
+                    ErrorCode.TOO_LARGE, f"text is longer than {self.config.max_text_chars} characters"
+                )
             return
         if len(payload) > self.config.max_payload_chars:
             raise ChatError(ErrorCode.TOO_LARGE, f"payload is longer than {self.config.max_payload_chars}")
@@ -138,10 +153,15 @@ class ChatService:
                 data = json.loads(payload)
             except ValueError:
                 data = None
-            if not (isinstance(data, dict) and _http_url(data.get("link"))
-                    and isinstance(data.get("name"), str) and 0 < len(data["name"]) <= 255
-                    and isinstance(data.get("size"), int) and not isinstance(data["size"], bool)
-                    and data["size"] >= 0):
+            if not (
+                isinstance(data, dict)
+                and _http_url(data.get("link"))
+                and isinstance(data.get("name"), str)
+                and 0 < len(data["name"]) <= 255
+                and isinstance(data.get("size"), int)
+                and not isinstance(data["size"], bool)
+                and data["size"] >= 0
+            ):
                 raise ChatError(ErrorCode.INVALID, 'a file message\'s payload must be {"link","name","size"}')
         if payload_type == CUSTOM and not payload.strip():
             raise ChatError(ErrorCode.INVALID, "empty message")
@@ -166,7 +186,9 @@ class ChatService:
             other = self.rooms.get(conn.meeting_id, pid)
             if other is not None:
                 if not other.permissions.can_receive_private:
-                    raise ChatError(ErrorCode.FORBIDDEN, f"{other.display_name} cannot receive private messages")
+                    raise ChatError(
+                        ErrorCode.FORBIDDEN, f"{other.display_name} cannot receive private messages"
+                    )
                 uid = other.user_id
             else:
                 offline.append(pid)
@@ -174,6 +196,7 @@ class ChatService:
             if uid != conn.user_id and uid not in targets:
                 targets.append(uid)
         if offline:
+
             def lookup(c: sqlite3.Connection) -> dict[str, bool]:
                 found: dict[str, bool] = {}
                 for pid in offline:
@@ -183,6 +206,7 @@ class ChatService:
                         body = json.loads(preset["body"]) if preset else {}
                         found[pid] = Permissions(body).can_receive_private
                 return found
+
             known = await self.db.read(lookup)
             for pid in offline:
                 if pid not in known:
@@ -193,19 +217,29 @@ class ChatService:
             raise ChatError(ErrorCode.INVALID, "a private message needs at least one other recipient")
         return targets
 
-    async def send(self, conn: Connection, request_id: str | None, payload_type: int, payload: str,
-                   peer_ids: list[str] | None) -> None:
+    async def send(
+        self,
+        conn: Connection,
+        request_id: str | None,
+        payload_type: int,
+        payload: str,
+        peer_ids: list[str] | None,
+    ) -> None:
         """65537 (``peer_ids is None``) or 65538: store, then push to the audience."""
         self._require_joined(conn)
         private = peer_ids is not None
         event = Event.SEND_MESSAGE_TO_PEERS if private else Event.SEND_MESSAGE_TO_ROOM
-        response_type: type[Message] = SendChatMessageToPeersResponse if private else SendChatMessageToRoomResponse
+        response_type: type[Message] = (
+            SendChatMessageToPeersResponse if private else SendChatMessageToRoomResponse
+        )
         self.validate(payload_type, payload)
         if not conn.permissions.can_send(payload_type, private):
             raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow sending this message")
         targets = await self._resolve_targets(conn, peer_ids) if peer_ids is not None else []
         if request_id is not None:
-            stored = await self.db.read(lambda c: mq.find_duplicate(c, conn.meeting_id, conn.user_id, request_id))
+            stored = await self.db.read(
+                lambda c: mq.find_duplicate(c, conn.meeting_id, conn.user_id, request_id)
+            )
             if stored is not None:
                 conn.send(encode_frame(event, request_id, response_type(message=to_proto(stored))))
                 return
@@ -215,10 +249,17 @@ class ChatService:
         if retry_after:
             raise ChatError(ErrorCode.RATE_LIMITED, "too many messages; slow down", retry_after)
         new = mq.NewMessage(
-            meeting_id=conn.meeting_id, session_id=conn.session_id, peer_id=conn.peer_id, user_id=conn.user_id,
-            display_name=conn.display_name, payload_type=payload_type, payload=payload,
-            target_user_ids=[*targets, conn.user_id] if private else [], envelope_id=request_id,
-            file_ids=file_ids(payload_type, payload))
+            meeting_id=conn.meeting_id,
+            session_id=conn.session_id,
+            peer_id=conn.peer_id,
+            user_id=conn.user_id,
+            display_name=conn.display_name,
+            payload_type=payload_type,
+            payload=payload,
+            target_user_ids=[*targets, conn.user_id] if private else [],
+            envelope_id=request_id,
+            file_ids=file_ids(payload_type, payload),
+        )
         try:
             record, duplicate = await self.db.write(lambda c: mq.insert_message(c, new))
         except Exception:
@@ -229,8 +270,12 @@ class ChatService:
         if duplicate:
             limiter.release(key)
             return
-        self.rooms.fan_out(conn.meeting_id, encode_frame(event, None, frame), exclude=conn,
-                           audience=record.audience if record.private else None)
+        self.rooms.fan_out(
+            conn.meeting_id,
+            encode_frame(event, None, frame),
+            exclude=conn,
+            audience=record.audience if record.private else None,
+        )
 
     # -- changes -----------------------------------------------------------------------------
 
@@ -250,14 +295,27 @@ class ChatService:
         except LookupError as exc:
             raise ChatError(ErrorCode.NOT_FOUND, f"no message with id {chat_id}") from exc
 
-    def _push(self, conn: Connection, record: MessageRecord, event: Event, request_id: str | None,
-              response: Message) -> None:
+    def _push(
+        self, conn: Connection, record: MessageRecord, event: Event, request_id: str | None, response: Message
+    ) -> None:
         conn.send(encode_frame(event, request_id, response))
-        self.rooms.fan_out(conn.meeting_id, encode_frame(event, None, response), exclude=conn,
-                           audience=record.audience if record.private else None)
+        self.rooms.fan_out(
+            conn.meeting_id,
+            encode_frame(event, None, response),
+            exclude=conn,
+            audience=record.audience if record.private else None,
+        )
 
-    async def edit(self, conn: Connection, request_id: str | None, chat_id: str, payload_type: int | None,
-                   payload: str | None, pinned: bool | None) -> None:
+    async def edit(
+        self,
+        conn: Connection,
+        request_id: str | None,
+        chat_id: str,
+        *,
+        payload_type: int | None,
+        payload: str | None,
+        pinned: bool | None,
+    ) -> None:
         self._require_joined(conn)
         record = await self._load_visible(conn, chat_id)
         if payload_type is None and payload is None:
@@ -271,20 +329,34 @@ class ChatService:
         self.validate(new_type, new_payload)
         if not conn.permissions.can_send(new_type, record.private):
             raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow this message type")
-        updated = await self._change(conn, chat_id, payload=(new_type, new_payload),
-                                     file_ids=file_ids(new_type, new_payload))
-        self._push(conn, updated, Event.EDIT_MESSAGE, request_id, EditChatMessageResponse(message=to_proto(updated)))
+        updated = await self._change(
+            conn, chat_id, payload=(new_type, new_payload), file_ids=file_ids(new_type, new_payload)
+        )
+        self._push(
+            conn, updated, Event.EDIT_MESSAGE, request_id, EditChatMessageResponse(message=to_proto(updated))
+        )
 
     async def delete(self, conn: Connection, request_id: str | None, chat_id: str) -> None:
         self._require_joined(conn)
         record = await self._load_visible(conn, chat_id)
         self._may_change(conn, record)
         updated = await self._change(conn, chat_id, delete=True)
-        self._push(conn, updated, Event.DELETE_MESSAGE, request_id,
-                   DeleteChatMessageResponse(chat_id=chat_id, rev=updated.rev))
+        self._push(
+            conn,
+            updated,
+            Event.DELETE_MESSAGE,
+            request_id,
+            DeleteChatMessageResponse(chat_id=chat_id, rev=updated.rev),
+        )
 
-    async def pin(self, conn: Connection, request_id: str | None, chat_id: str, pinned: bool,
-                  event: Event = Event.PIN_MESSAGE) -> None:
+    async def pin(
+        self,
+        conn: Connection,
+        request_id: str | None,
+        chat_id: str,
+        pinned: bool,
+        event: Event = Event.PIN_MESSAGE,
+    ) -> None:
         self._require_joined(conn)
         if not conn.permissions.can_pin:
             raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow pinning messages")
@@ -292,31 +364,63 @@ class ChatService:
         if record.pinned != pinned:
             record = await self._change(conn, chat_id, pinned=pinned)
         message = to_proto(record)
-        response: Message = (EditChatMessageResponse(message=message) if event == Event.EDIT_MESSAGE
-                             else PinChatMessageResponse(chat_id=chat_id, pinned=pinned, message=message))
+        response: Message = (
+            EditChatMessageResponse(message=message)
+            if event == Event.EDIT_MESSAGE
+            else PinChatMessageResponse(chat_id=chat_id, pinned=pinned, message=message)
+        )
         self._push(conn, record, event, request_id, response)
 
     # -- reads -------------------------------------------------------------------------------
 
     async def history(self, conn: Connection) -> GetChatMessagesResponse:
-        records = await self.db.read(lambda c: mq.recent_messages(c, conn.meeting_id, conn.user_id,
-                                                                  self.config.history_limit))
+        records = await self.db.read(
+            lambda c: mq.recent_messages(c, conn.meeting_id, conn.user_id, self.config.history_limit)
+        )
         return GetChatMessagesResponse(messages=[to_proto(r) for r in records])
 
     def _size(self, size: int, default: int) -> int:
         return min(max(size, 1) if size > 0 else default, self.config.page_limit)
 
-    async def page(self, conn: Connection, *, time_ms: int, size: int, offset: int, reversed_: bool,
-                   pinned_only: bool, with_user: str | None,
-                   search: str | None = None) -> GetPaginatedChatMessageRoomResponse:
+    async def page(
+        self,
+        conn: Connection,
+        *,
+        time_ms: int,
+        size: int,
+        offset: int,
+        reversed_: bool,
+        pinned_only: bool,
+        with_user: str | None,
+        search: str | None = None,
+    ) -> GetPaginatedChatMessageRoomResponse:
         limit = self._size(size, 75 if search is not None else 25)
-        page = await self.db.read(lambda c: mq.list_messages(
-            c, conn.meeting_id, conn.user_id, time_ms=time_ms, before=reversed_, limit=limit,
-            offset=max(offset, 0), pinned_only=pinned_only, with_user=with_user, search=search))
-        return GetPaginatedChatMessageRoomResponse(messages=[to_proto(r) for r in page.messages], next=page.more)
+        page = await self.db.read(
+            lambda c: mq.list_messages(
+                c,
+                conn.meeting_id,
+                conn.user_id,
+                time_ms=time_ms,
+                before=reversed_,
+                limit=limit,
+                offset=max(offset, 0),
+                pinned_only=pinned_only,
+                with_user=with_user,
+                search=search,
+            )
+        )
+        return GetPaginatedChatMessageRoomResponse(
+            messages=[to_proto(r) for r in page.messages], next=page.more
+        )
 
     async def sync(self, conn: Connection, after_rev: int, limit: int) -> SyncResponse:
         size = self._size(limit, self.config.page_limit)
-        changes = await self.db.read(lambda c: mq.changes_since(c, conn.meeting_id, conn.user_id, after_rev, size))
-        return SyncResponse(messages=[to_proto(r) for r in changes.messages], deleted_ids=changes.deleted_ids,
-                            rev=changes.rev, more=changes.more)
+        changes = await self.db.read(
+            lambda c: mq.changes_since(c, conn.meeting_id, conn.user_id, after_rev, size)
+        )
+        return SyncResponse(
+            messages=[to_proto(r) for r in changes.messages],
+            deleted_ids=changes.deleted_ids,
+            rev=changes.rev,
+            more=changes.more,
+        )

@@ -57,7 +57,7 @@ MAGIC: tuple[tuple[bytes, int, str], ...] = (
 def sniff_image(head: bytes) -> str | None:
     """The raster image type the first bytes prove, or None."""
     for magic, offset, mime in MAGIC:
-        if head[offset:offset + len(magic)] == magic and (mime != "image/webp" or head[:4] == b"RIFF"):
+        if head[offset : offset + len(magic)] == magic and (mime != "image/webp" or head[:4] == b"RIFF"):
             return mime
     return None
 
@@ -85,8 +85,9 @@ def json_error(status: int, message: str) -> JSONResponse:
 
 
 class FileHost:
-    def __init__(self, config: ServerConfig, db: Database, tokens: TokenIssuer, signer: UrlSigner,
-                 root: Path) -> None:
+    def __init__(
+        self, config: ServerConfig, db: Database, tokens: TokenIssuer, signer: UrlSigner, root: Path
+    ) -> None:
         self.config = config
         self.db = db
         self.tokens = tokens
@@ -103,26 +104,36 @@ class FileHost:
     def path(self, file_id: str) -> Path:
         return self.root / file_id
 
-    async def create(self, identity: Identity, filename: str, base: str, expiry_s: int | None) -> dict[str, str]:
+    async def create(
+        self, identity: Identity, filename: str, base: str, expiry_s: int | None
+    ) -> dict[str, str]:
         file_id = secrets.token_urlsafe(24)
-        await self.db.write(lambda c: c.execute(
-            "INSERT INTO files (id, meeting_id, uploader_id, filename, created_ms) VALUES (?,?,?,?,?)",
-            (file_id, identity.meeting_id, identity.user_id, filename, now_ms())))
+        await self.db.write(
+            lambda c: c.execute(
+                "INSERT INTO files (id, meeting_id, uploader_id, filename, created_ms) VALUES (?,?,?,?,?)",
+                (file_id, identity.meeting_id, identity.user_id, filename, now_ms()),
+            )
+        )
         ttl = min(expiry_s or self.config.upload_url_ttl_s, self.config.upload_url_ttl_s)
         expires = int(time.time()) + ttl
         sig = self.signer.sign("put", file_id, expires)
-        return {"put_location": f"{base}/files/{file_id}?exp={expires}&sig={sig}",
-                "get_location": f"{base}/files/{file_id}/{quote(ascii_filename(filename))}"}
+        return {
+            "put_location": f"{base}/files/{file_id}?exp={expires}&sig={sig}",
+            "get_location": f"{base}/files/{file_id}/{quote(ascii_filename(filename))}",
+        }
 
     async def put(self, request: Request) -> Response:
         file_id = request.path_params["file_id"]
         if not FILE_ID.match(file_id) or not self.signer.check(
-                "put", file_id, request.query_params.get("exp"), request.query_params.get("sig")):
+            "put", file_id, request.query_params.get("exp"), request.query_params.get("sig")
+        ):
             return json_error(403, "invalid or expired upload URL")
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.config.max_upload_bytes:
             return json_error(413, f"file is larger than {self.config.max_upload_bytes} bytes")
-        row = await self.db.read(lambda c: c.execute("SELECT stored FROM files WHERE id = ?", (file_id,)).fetchone())
+        row = await self.db.read(
+            lambda c: c.execute("SELECT stored FROM files WHERE id = ?", (file_id,)).fetchone()
+        )
         if row is None:
             return json_error(404, "unknown upload")
         if row[0] or file_id in self._uploading:
@@ -135,8 +146,12 @@ class FileHost:
                 return json_error(413, f"file is larger than {self.config.max_upload_bytes} bytes")
             await asyncio.to_thread(os.replace, part, self.path(file_id))
             mime = (request.headers.get("content-type") or "application/octet-stream")[:200]
-            await self.db.write(lambda c: c.execute(
-                "UPDATE files SET stored = 1, size = ?, content_type = ? WHERE id = ?", (size, mime, file_id)))
+            await self.db.write(
+                lambda c: c.execute(
+                    "UPDATE files SET stored = 1, size = ?, content_type = ? WHERE id = ?",
+                    (size, mime, file_id),
+                )
+            )
         except ClientDisconnect:
             return Response(status_code=400)
         finally:
@@ -166,8 +181,9 @@ class FileHost:
         file_id = request.path_params["file_id"]
         if not FILE_ID.match(file_id):
             return json_error(404, "no such file")
-        row = await self.db.read(lambda c: c.execute(
-            "SELECT * FROM files WHERE id = ? AND stored = 1", (file_id,)).fetchone())
+        row = await self.db.read(
+            lambda c: c.execute("SELECT * FROM files WHERE id = ? AND stored = 1", (file_id,)).fetchone()
+        )
         if row is None or not self.path(file_id).exists():
             return json_error(404, "no such file")
         token = bearer(request.headers.get("authorization")) or request.query_params.get("authToken")
@@ -178,8 +194,12 @@ class FileHost:
         head = await asyncio.to_thread(self._head, file_id)
         image = sniff_image(head)
         headers = dict(SECURITY_HEADERS)
-        headers["Content-Disposition"] = content_disposition("inline" if image else "attachment", row["filename"])
-        return FileResponse(self.path(file_id), media_type=image or "application/octet-stream", headers=headers)
+        headers["Content-Disposition"] = content_disposition(
+            "inline" if image else "attachment", row["filename"]
+        )
+        return FileResponse(
+            self.path(file_id), media_type=image or "application/octet-stream", headers=headers
+        )
 
     def _head(self, file_id: str) -> bytes:
         with open(self.path(file_id), "rb") as handle:

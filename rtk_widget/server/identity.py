@@ -32,8 +32,9 @@ class Identity:
         return str(self.participant["id"])
 
 
-async def authenticate(db: Database, tokens: TokenIssuer, token: str | None,
-                       room_id: str | None = None) -> Identity:
+async def authenticate(
+    db: Database, tokens: TokenIssuer, token: str | None, room_id: str | None = None
+) -> Identity:
     """Raises :class:`TokenError` (bad token) or :class:`Refused` (valid token, no access)."""
     if not token:
         raise TokenError("missing authToken")
@@ -53,8 +54,12 @@ async def authenticate(db: Database, tokens: TokenIssuer, token: str | None,
         preset = aq.get_preset_row(c, name=participant["preset_name"])
         if preset is None:
             return "the participant's preset no longer exists"
-        return Identity(aq.participant_json(participant), aq.preset_json(preset), aq.meeting_json(meeting),
-                        claims.expires_at)
+        return Identity(
+            aq.participant_json(participant),
+            aq.preset_json(preset),
+            aq.meeting_json(meeting),
+            claims.expires_at,
+        )
 
     found = await db.read(load)
     if isinstance(found, str):

@@ -78,16 +78,25 @@ class Management:
     def _wrap(self, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
             if not api_token_ok(self.api_token, request.headers.get("authorization")):
-                return JSONResponse({"success": False, "error": {"code": 401, "message": "Unauthorized"},
-                                     "message": "Unauthorized"}, status_code=401)
-            if (request.path_params["account_id"] != self.config.account_id
-                    or request.path_params["app_id"] != self.config.app_id):
+                return JSONResponse(
+                    {
+                        "success": False,
+                        "error": {"code": 401, "message": "Unauthorized"},
+                        "message": "Unauthorized",
+                    },
+                    status_code=401,
+                )
+            if (
+                request.path_params["account_id"] != self.config.account_id
+                or request.path_params["app_id"] != self.config.app_id
+            ):
                 return error(404, "No app found for this account and app id")
             try:
                 result = await endpoint(request)
             except ApiError as exc:
                 return error(exc.status, exc.message)
             return result if isinstance(result, Response) else ok(result)
+
         return handle
 
     def routes(self) -> list[BaseRoute]:
@@ -130,7 +139,9 @@ class Management:
         status = request.query_params.get("status")
         if status is not None and status not in ("ACTIVE", "INACTIVE"):
             raise ApiError(400, 'BAD_REQUEST: "status" must be ACTIVE or INACTIVE')
-        items, total = await self.admin.list_meetings(offset, limit, request.query_params.get("search"), status)
+        items, total = await self.admin.list_meetings(
+            offset, limit, request.query_params.get("search"), status
+        )
         return ok(items, paging=paging(offset, len(items), total))
 
     async def get_meeting(self, request: Request) -> Any:
@@ -140,17 +151,21 @@ class Management:
         return await self.admin.update_meeting(request.path_params["meeting_id"], await body_of(request))
 
     async def put_meeting(self, request: Request) -> Any:
-        return await self.admin.update_meeting(request.path_params["meeting_id"], await body_of(request),
-                                               replace=True)
+        return await self.admin.update_meeting(
+            request.path_params["meeting_id"], await body_of(request), replace=True
+        )
 
     # -- participants ------------------------------------------------------------------------
 
     async def add_participant(self, request: Request) -> Response:
         body = await body_of(request)
         participant = await self.admin.add_participant(
-            request.path_params["meeting_id"], preset_name=body.get("preset_name"),  # type: ignore[arg-type]
+            request.path_params["meeting_id"],
+            preset_name=body.get("preset_name"),  # type: ignore[arg-type]
             custom_participant_id=body.get("custom_participant_id"),  # type: ignore[arg-type]
-            name=body.get("name"), picture=body.get("picture"))
+            name=body.get("name"),
+            picture=body.get("picture"),
+        )
         return ok(participant, 201)
 
     async def list_participants(self, request: Request) -> Response:
@@ -159,20 +174,24 @@ class Management:
         return ok(items, paging=paging(offset, len(items), total))
 
     async def get_participant(self, request: Request) -> Any:
-        return await self.admin.get_participant(request.path_params["meeting_id"],
-                                                request.path_params["participant_id"])
+        return await self.admin.get_participant(
+            request.path_params["meeting_id"], request.path_params["participant_id"]
+        )
 
     async def patch_participant(self, request: Request) -> Any:
-        return await self.admin.update_participant(request.path_params["meeting_id"],
-                                                   request.path_params["participant_id"], await body_of(request))
+        return await self.admin.update_participant(
+            request.path_params["meeting_id"], request.path_params["participant_id"], await body_of(request)
+        )
 
     async def delete_participant(self, request: Request) -> Any:
-        return await self.admin.delete_participant(request.path_params["meeting_id"],
-                                                   request.path_params["participant_id"])
+        return await self.admin.delete_participant(
+            request.path_params["meeting_id"], request.path_params["participant_id"]
+        )
 
     async def refresh_token(self, request: Request) -> Any:
-        return await self.admin.refresh_token(request.path_params["meeting_id"],
-                                              request.path_params["participant_id"])
+        return await self.admin.refresh_token(
+            request.path_params["meeting_id"], request.path_params["participant_id"]
+        )
 
     async def active_session(self, request: Request) -> Any:
         meeting_id = request.path_params["meeting_id"]
@@ -203,8 +222,12 @@ class Management:
         if status is not None and status not in ("LIVE", "ENDED"):
             raise ApiError(400, 'BAD_REQUEST: "status" must be LIVE or ENDED')
         items, total = await self.admin.list_sessions(
-            associated_id=request.query_params.get("associated_id"), status=status, offset=offset, limit=limit,
-            ascending=request.query_params.get("sort_order", "DESC").upper() == "ASC")
+            associated_id=request.query_params.get("associated_id"),
+            status=status,
+            offset=offset,
+            limit=limit,
+            ascending=request.query_params.get("sort_order", "DESC").upper() == "ASC",
+        )
         return ok({"sessions": items}, paging=paging(offset, len(items), total))
 
     async def get_session(self, request: Request) -> Any:
@@ -214,8 +237,9 @@ class Management:
         return {"participants": await self.admin.session_participants(request.path_params["session_id"])}
 
     async def session_participant(self, request: Request) -> Any:
-        found = await self.admin.session_participants(request.path_params["session_id"],
-                                                      request.path_params["peer_id"])
+        found = await self.admin.session_participants(
+            request.path_params["session_id"], request.path_params["peer_id"]
+        )
         if not found:
             raise ApiError(404, f"No participant found with id {request.path_params['peer_id']}")
         return {"participant": found[0]}

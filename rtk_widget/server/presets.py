@@ -61,11 +61,21 @@ def _preset(name: str, view_type: str, *, host: bool) -> dict[str, Any]:
             "disable_participant_audio": host,
             "disable_participant_video": host,
             "disable_participant_screensharing": host,
-            "connected_meetings": {"can_alter_connected_meetings": False, "can_switch_connected_meetings": False,
-                                   "can_switch_to_parent_meeting": False},
+            "connected_meetings": {
+                "can_alter_connected_meetings": False,
+                "can_switch_connected_meetings": False,
+                "can_switch_to_parent_meeting": False,
+            },
         },
-        "ui": {"design_tokens": {"theme": "dark", "border_radius": "rounded", "border_width": "thin",
-                                 "spacing_base": 4, "colors": {}}},
+        "ui": {
+            "design_tokens": {
+                "theme": "dark",
+                "border_radius": "rounded",
+                "border_width": "thin",
+                "spacing_base": 4,
+                "colors": {},
+            }
+        },
     }
 
 

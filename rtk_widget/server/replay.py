@@ -23,8 +23,18 @@ from rtk_widget.server.store import messages as mq
 from rtk_widget.server.store.db import Database
 from rtk_widget.server.store.records import MessageRecord, iso
 
-COLUMNS = ("id", "participantId", "sessionId", "meetingId", "displayName", "pinned", "isEdited",
-           "payloadType", "payload", "createdAt")
+COLUMNS = (
+    "id",
+    "participantId",
+    "sessionId",
+    "meetingId",
+    "displayName",
+    "pinned",
+    "isEdited",
+    "payloadType",
+    "payload",
+    "createdAt",
+)
 PAYLOAD_TYPES = {0: "TEXT_MESSAGE", 1: "IMAGE_MESSAGE", 2: "FILE_MESSAGE", 3: "CUSTOM_MESSAGE"}
 
 
@@ -33,9 +43,20 @@ def to_csv(records: list[MessageRecord]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for r in records:
-        writer.writerow([r.id, r.user_id, r.session_id or "", r.meeting_id, r.display_name,
-                         "true" if r.pinned else "false", "true" if r.edited else "false",
-                         PAYLOAD_TYPES.get(r.payload_type, "CUSTOM_MESSAGE"), r.payload, iso(r.created_ms)])
+        writer.writerow(
+            [
+                r.id,
+                r.user_id,
+                r.session_id or "",
+                r.meeting_id,
+                r.display_name,
+                "true" if r.pinned else "false",
+                "true" if r.edited else "false",
+                PAYLOAD_TYPES.get(r.payload_type, "CUSTOM_MESSAGE"),
+                r.payload,
+                iso(r.created_ms),
+            ]
+        )
     return out.getvalue()
 
 
@@ -48,13 +69,16 @@ class Replay:
     def download_url(self, base: str, session_id: str) -> dict[str, str]:
         expires = int(time.time()) + self.config.replay_url_ttl_s
         sig = self.signer.sign("replay", session_id, expires)
-        return {"chat_download_url": f"{base}/replay/{session_id}.csv?exp={expires}&sig={sig}",
-                "chat_download_url_expiry": iso(expires * 1000) or ""}
+        return {
+            "chat_download_url": f"{base}/replay/{session_id}.csv?exp={expires}&sig={sig}",
+            "chat_download_url_expiry": iso(expires * 1000) or "",
+        }
 
     async def serve(self, request: Request) -> Response:
         session_id = request.path_params["session_id"]
-        if not self.signer.check("replay", session_id, request.query_params.get("exp"),
-                                 request.query_params.get("sig")):
+        if not self.signer.check(
+            "replay", session_id, request.query_params.get("exp"), request.query_params.get("sig")
+        ):
             return json_error(403, "invalid or expired download URL")
         include = self.config.replay_include_private
         records = await self.db.read(lambda c: mq.session_messages(c, session_id, include_private=include))

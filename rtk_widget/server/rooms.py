@@ -61,16 +61,27 @@ class Connection:
 
     def peer(self) -> Peer:
         """This connection as RealtimeKit's ``socket.room.Peer``."""
-        stage = (StageType.STAGE_TYPE_OFF_STAGE if self.permissions.view_type == "LIVESTREAM"
-                 else StageType.STAGE_TYPE_ON_STAGE)
+        stage = (
+            StageType.STAGE_TYPE_OFF_STAGE
+            if self.permissions.view_type == "LIVESTREAM"
+            else StageType.STAGE_TYPE_ON_STAGE
+        )
         permissions = self.preset.get("permissions") or {}
         # The SDK treats a peer whose flags.recorder_type is anything but "NONE" (the empty
         # proto3 default included) as a recorder and leaves it out of participants.joined.
-        flags = PeerFlags(preset_name=str(self.preset.get("name", "")),
-                          recorder_type=str(permissions.get("recorder_type") or "NONE"),
-                          hidden_participant=bool(permissions.get("hidden_participant", False)))
-        peer = Peer(peer_id=self.peer_id, user_id=self.user_id, display_name=self.display_name,
-                    stage_type=stage, preset_id=str(self.preset.get("id", "")), flags=flags)
+        flags = PeerFlags(
+            preset_name=str(self.preset.get("name", "")),
+            recorder_type=str(permissions.get("recorder_type") or "NONE"),
+            hidden_participant=bool(permissions.get("hidden_participant", False)),
+        )
+        peer = Peer(
+            peer_id=self.peer_id,
+            user_id=self.user_id,
+            display_name=self.display_name,
+            stage_type=stage,
+            preset_id=str(self.preset.get("id", "")),
+            flags=flags,
+        )
         custom = self.participant.get("custom_participant_id")
         if custom:
             peer.custom_participant_id = str(custom)
@@ -93,12 +104,9 @@ class Connection:
         if self.closed:
             return
         self.closed = True
-        while True:  # make room for the close marker; undelivered frames are moot now
-            try:
-                self.outbox.put_nowait(Close(code, reason))
-                return
-            except asyncio.QueueFull:
-                self.outbox.get_nowait()
+        while self.outbox.full():  # make room for the close marker; undelivered frames are moot now
+            self.outbox.get_nowait()
+        self.outbox.put_nowait(Close(code, reason))
 
 
 class Rooms:
@@ -140,8 +148,14 @@ class Rooms:
     def count(self) -> int:
         return sum(len(r) for r in self._rooms.values())
 
-    def fan_out(self, meeting_id: str, frame: bytes, *, exclude: Connection | None = None,
-                audience: frozenset[str] | None = None) -> int:
+    def fan_out(
+        self,
+        meeting_id: str,
+        frame: bytes,
+        *,
+        exclude: Connection | None = None,
+        audience: frozenset[str] | None = None,
+    ) -> int:
         """Queue ``frame`` to every joined peer (of ``audience`` user ids, if given)."""
         sent = 0
         for conn in self.joined(meeting_id):

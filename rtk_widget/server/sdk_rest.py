@@ -91,13 +91,18 @@ class SdkRest:
         # (only undefined means absent): a null `picture` made join() fail with 0002.
         present = {key: value for key, value in who.participant.items() if value is not None}
         participant = {**present, "organization_id": self.tokens.org_id}
-        return JSONResponse({"success": True, "data": {
-            "participant": participant,
-            "preset": sdk_preset(who.preset),
-            "meeting": who.meeting,
-            "socket": socket_info(self.config, request),
-            "organization": {"id": self.tokens.org_id},
-        }})
+        return JSONResponse(
+            {
+                "success": True,
+                "data": {
+                    "participant": participant,
+                    "preset": sdk_preset(who.preset),
+                    "meeting": who.meeting,
+                    "socket": socket_info(self.config, request),
+                    "organization": {"id": self.tokens.org_id},
+                },
+            }
+        )
 
     async def ice_servers(self, request: Request) -> Response:
         return JSONResponse({"success": True, "iceServers": []})
@@ -162,8 +167,11 @@ class Cors:
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra = [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin"),
-                         (b"access-control-expose-headers", b"Content-Disposition, Content-Length, ETag")]
+                extra = [
+                    (b"access-control-allow-origin", origin.encode("latin-1")),
+                    (b"vary", b"Origin"),
+                    (b"access-control-expose-headers", b"Content-Disposition, Content-Length, ETag"),
+                ]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 

@@ -34,7 +34,14 @@ from rtk_widget.server.store import sessions as sq
 from rtk_widget.server.store.db import Database
 from rtk_widget.wire import chat_pb2, plugin_pb2, room_pb2, sync_pb2
 from rtk_widget.wire.codes import ErrorCode
-from rtk_widget.wire.envelope import Frame, MalformedFrameError, decode_frame, encode_error, encode_frame, parse_payload
+from rtk_widget.wire.envelope import (
+    Frame,
+    MalformedFrameError,
+    decode_frame,
+    encode_error,
+    encode_frame,
+    parse_payload,
+)
 from rtk_widget.wire.events import PING, PONG, Event
 
 log = logging.getLogger(__name__)
@@ -70,8 +77,9 @@ Handler = Callable[[Connection, Frame], Awaitable[Message | bytes | None]]
 
 
 class SocketHandler:
-    def __init__(self, config: ServerConfig, db: Database, rooms: Rooms, chat: ChatService,
-                 tokens: TokenIssuer) -> None:
+    def __init__(
+        self, config: ServerConfig, db: Database, rooms: Rooms, chat: ChatService, tokens: TokenIssuer
+    ) -> None:
         self.config = config
         self.db = db
         self.rooms = rooms
@@ -112,8 +120,14 @@ class SocketHandler:
             await websocket.close(CLOSE_FORBIDDEN, str(exc)[:120])
             return
         peer_id = (params.get("peerID") or "")[:MAX_ID_LEN] or str(uuid.uuid4())
-        conn = Connection(identity.meeting_id, peer_id, identity.participant, identity.preset,
-                          self.config.send_queue_frames, expires_at=identity.expires_at)
+        conn = Connection(
+            identity.meeting_id,
+            peer_id,
+            identity.participant,
+            identity.preset,
+            self.config.send_queue_frames,
+            expires_at=identity.expires_at,
+        )
         self._register(conn, params.get("oldPeerID"))
         writer = asyncio.create_task(self._write_loop(websocket, conn))
         pinger = asyncio.create_task(self._ping_loop(conn))
@@ -215,21 +229,31 @@ class SocketHandler:
     async def _join(self, conn: Connection, frame: Frame) -> Message:
         parse_payload(room_pb2.JoinRoomRequest, frame.payload)  # identity is the token's, not the request's
         if not conn.joined:
-            peer = sq.PeerJoin(conn.meeting_id, conn.peer_id, conn.user_id,
-                               str(conn.participant.get("custom_participant_id") or ""), conn.display_name,
-                               str(conn.preset.get("name", "")))
+            peer = sq.PeerJoin(
+                conn.meeting_id,
+                conn.peer_id,
+                conn.user_id,
+                str(conn.participant.get("custom_participant_id") or ""),
+                conn.display_name,
+                str(conn.preset.get("name", "")),
+            )
             conn.session_id = await self.db.write(lambda c: sq.join(c, peer))
             conn.joined = True
-            self.rooms.fan_out(conn.meeting_id, encode_frame(Event.JOIN_ROOM, None,
-                                                             room_pb2.PeerInfoResponse(peer=conn.peer())),
-                               exclude=conn)
+            self.rooms.fan_out(
+                conn.meeting_id,
+                encode_frame(Event.JOIN_ROOM, None, room_pb2.PeerInfoResponse(peer=conn.peer())),
+                exclude=conn,
+            )
         return room_pb2.PeerInfoResponse(peer=conn.peer())
 
     async def _do_leave(self, conn: Connection) -> None:
         conn.joined = False
         session_id, conn.session_id = conn.session_id, None
-        self.rooms.fan_out(conn.meeting_id, encode_frame(Event.LEAVE_ROOM, None,
-                                                         room_pb2.PeerInfoResponse(peer=conn.peer())), exclude=conn)
+        self.rooms.fan_out(
+            conn.meeting_id,
+            encode_frame(Event.LEAVE_ROOM, None, room_pb2.PeerInfoResponse(peer=conn.peer())),
+            exclude=conn,
+        )
         if session_id is not None:
             await self.db.write(lambda c: sq.leave(c, session_id, conn.peer_id))
 
@@ -241,9 +265,12 @@ class SocketHandler:
 
     async def _room_info(self, conn: Connection, frame: Frame) -> Message:
         row = await self.db.read(lambda c: aq.get_meeting_row(c, conn.meeting_id))
-        room = room_pb2.Room(room_id=conn.meeting_id, room_uuid=conn.meeting_id,
-                             title=(row["title"] or "") if row else "",
-                             created_at=(row["created_ms"] // 1000) if row else 0)
+        room = room_pb2.Room(
+            room_id=conn.meeting_id,
+            room_uuid=conn.meeting_id,
+            title=(row["title"] or "") if row else "",
+            created_at=(row["created_ms"] // 1000) if row else 0,
+        )
         return room_pb2.RoomInfoResponse(room=room)
 
     async def _peers(self, conn: Connection, frame: Frame) -> Message:
@@ -253,9 +280,9 @@ class SocketHandler:
             query = request.seach_query.lower()
             peers = [p for p in peers if query in p.display_name.lower()]
         if request.offset > 0:
-            peers = peers[request.offset:]
+            peers = peers[request.offset :]
         if request.limit > 0:
-            peers = peers[:request.limit]
+            peers = peers[: request.limit]
         return room_pb2.RoomPeersInfoResponse(peers=peers)
 
     async def _empty(self, conn: Connection, frame: Frame) -> bytes:
@@ -281,10 +308,13 @@ class SocketHandler:
     async def _edit(self, conn: Connection, frame: Frame) -> None:
         request = parse_payload(chat_pb2.EditChatMessageRequest, frame.payload)
         await self.chat.edit(
-            conn, frame.id, request.chat_id,
-            request.payload_type if request.HasField("payload_type") else None,
-            request.payload if request.HasField("payload") else None,
-            request.pinned if request.HasField("pinned") else None)
+            conn,
+            frame.id,
+            request.chat_id,
+            payload_type=request.payload_type if request.HasField("payload_type") else None,
+            payload=request.payload if request.HasField("payload") else None,
+            pinned=request.pinned if request.HasField("pinned") else None,
+        )
 
     async def _delete(self, conn: Connection, frame: Frame) -> None:
         request = parse_payload(chat_pb2.DeleteChatMessageRequest, frame.payload)
@@ -298,15 +328,27 @@ class SocketHandler:
         request = parse_payload(chat_pb2.GetPaginatedChatMessageRoomRequest, frame.payload)
         which = request.filters.WhichOneof("filters")
         return await self.chat.page(
-            conn, time_ms=request.time_stamp, size=request.size, offset=getattr(request, "from"),
-            reversed_=request.reversed, pinned_only=which == "pinned" and request.filters.pinned,
-            with_user=request.filters.user_id if which == "user_id" else None)
+            conn,
+            time_ms=request.time_stamp,
+            size=request.size,
+            offset=getattr(request, "from"),
+            reversed_=request.reversed,
+            pinned_only=which == "pinned" and request.filters.pinned,
+            with_user=request.filters.user_id if which == "user_id" else None,
+        )
 
     async def _search(self, conn: Connection, frame: Frame) -> Message:
         request = parse_payload(chat_pb2.SearchChatMessagesRequest, frame.payload)
-        page = await self.chat.page(conn, time_ms=request.time_stamp, size=request.size,
-                                    offset=getattr(request, "from"), reversed_=request.reversed,
-                                    pinned_only=False, with_user=None, search=request.search_term)
+        page = await self.chat.page(
+            conn,
+            time_ms=request.time_stamp,
+            size=request.size,
+            offset=getattr(request, "from"),
+            reversed_=request.reversed,
+            pinned_only=False,
+            with_user=None,
+            search=request.search_term,
+        )
         return chat_pb2.GetChatMessagesResponse(messages=page.messages)
 
     async def _sync(self, conn: Connection, frame: Frame) -> Message:
@@ -324,7 +366,9 @@ class SocketHandler:
         def load(c: sqlite3.Connection) -> tuple[dict[str, Any], dict[str, Any]] | None:
             row = aq.get_participant_row(c, meeting_id, participant_id)
             preset = aq.get_preset_row(c, name=row["preset_name"]) if row else None
-            return None if row is None or preset is None else (aq.participant_json(row), aq.preset_json(preset))
+            return (
+                None if row is None or preset is None else (aq.participant_json(row), aq.preset_json(preset))
+            )
 
         found = await self.db.read(load)
         for conn in conns:

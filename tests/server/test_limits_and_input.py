@@ -32,7 +32,8 @@ async def joined(server, make_meeting, *names):
 
 async def stored_count(server, meeting_id: str) -> int:
     return await server.parts.db.read(
-        lambda c: c.execute("SELECT COUNT(*) FROM messages WHERE meeting_id = ?", (meeting_id,)).fetchone()[0])
+        lambda c: c.execute("SELECT COUNT(*) FROM messages WHERE meeting_id = ?", (meeting_id,)).fetchone()[0]
+    )
 
 
 async def test_text_length_and_empty(server, make_meeting):
@@ -55,8 +56,15 @@ async def test_text_length_and_empty(server, make_meeting):
 
 async def test_bad_payloads_of_image_and_file(server, make_meeting):
     meeting, (a,) = await joined(server, make_meeting, "ada")
-    for payload_type, payload in ((1, "javascript:alert(1)"), (1, ""), (2, "{}"), (2, "not json"),
-                                  (2, '{"link":"https://x/y","name":"","size":1}'), (4, "poll"), (9, "x")):
+    for payload_type, payload in (
+        (1, "javascript:alert(1)"),
+        (1, ""),
+        (2, "{}"),
+        (2, "not json"),
+        (2, '{"link":"https://x/y","name":"","size":1}'),
+        (4, "poll"),
+        (9, "x"),
+    ):
         with pytest.raises(RequestError) as err:
             await a.send(payload_type, payload)
         assert err.value.code == ErrorCode.INVALID, (payload_type, payload)
@@ -92,12 +100,14 @@ async def test_idempotent_resend_serial_and_from_two_connections(server, make_me
     a2 = await ProtoClient.connect(server.base_url, a.participant, meeting["id"])
     await a2.join()
     more = await asyncio.gather(*[c.send_text("once", request_id="env-2") for c in (a, a2) for _ in range(5)])
-    assert len({m.chat_id for m in more}) == 1 and len({m.channel_index for m in more}) == 1
+    assert len({m.chat_id for m in more}) == 1
+    assert len({m.channel_index for m in more}) == 1
     assert await stored_count(server, meeting["id"]) == 2
     # repeats were answered to the sender only: bob got exactly two pushes
     pushes = [await b.expect_push(Event.SEND_MESSAGE_TO_ROOM) for _ in range(2)]
-    assert {parse_payload(chat_pb2.SendChatMessageToRoomResponse, p.payload).message.chat_id for p in pushes} == {
-        answers[0].chat_id, more[0].chat_id}
+    assert {
+        parse_payload(chat_pb2.SendChatMessageToRoomResponse, p.payload).message.chat_id for p in pushes
+    } == {answers[0].chat_id, more[0].chat_id}
     await b.request(Event.GET_ROOM_INFO)  # a round trip: any third push would have arrived before this reply
     assert b.no_frames(Event.SEND_MESSAGE_TO_ROOM)
     # the same envelope id from another user is another message
@@ -111,13 +121,14 @@ async def test_idempotent_resend_serial_and_from_two_connections(server, make_me
 
 
 async def test_malformed_frames_keep_the_connection_usable(server, make_meeting):
-    meeting, (a, b) = await joined(server, make_meeting, "ada", "bob")
+    _meeting, (a, b) = await joined(server, make_meeting, "ada", "bob")
     await a.ws.send(b"\xff\xff\xff")  # not a SocketMessage
     err = await a.expect(lambda f: f.event == Event.ERROR and f.id is None)
     assert parse_payload(ErrorMessage, err.payload).code == ErrorCode.MALFORMED
     await a.ws.send(encode_frame(Event.SEND_MESSAGE_TO_ROOM, "bad-1", b"\x12\xff"))  # truncated payload
     err = await a.expect(lambda f: f.id == "bad-1")
-    assert err.event == Event.ERROR and parse_payload(ErrorMessage, err.payload).code == ErrorCode.MALFORMED
+    assert err.event == Event.ERROR
+    assert parse_payload(ErrorMessage, err.payload).code == ErrorCode.MALFORMED
     await a.ws.send("hello")  # stray text frames are ignored
     assert (await a.send_text("fine")).channel_index == "1"
     assert (await b.send_text("bob too")).channel_index == "2"
@@ -126,7 +137,7 @@ async def test_malformed_frames_keep_the_connection_usable(server, make_meeting)
 
 
 async def test_oversize_text_in_valid_frame_is_an_error_reply(server, make_meeting):
-    meeting, (a,) = await joined(server, make_meeting, "ada")
+    _meeting, (a,) = await joined(server, make_meeting, "ada")
     with pytest.raises(RequestError) as err:
         await a.send_text("y" * 50_000)
     assert err.value.code == ErrorCode.TOO_LARGE
@@ -136,25 +147,32 @@ async def test_oversize_text_in_valid_frame_is_an_error_reply(server, make_meeti
 
 async def test_oversize_frame_closes_1009_others_unaffected(server, make_meeting):
     meeting, (a, b) = await joined(server, make_meeting, "ada", "bob")
-    await a.ws.send(encode_frame(Event.SEND_MESSAGE_TO_ROOM, "big",
-                                 chat_pb2.SendChatMessageToRoomRequest(payload="z" * 70_000)))
+    await a.ws.send(
+        encode_frame(
+            Event.SEND_MESSAGE_TO_ROOM, "big", chat_pb2.SendChatMessageToRoomRequest(payload="z" * 70_000)
+        )
+    )
     closed = await a.wait_closed()
-    assert closed.rcvd is not None and closed.rcvd.code == 1009
+    assert closed.rcvd is not None
+    assert closed.rcvd.code == 1009
     assert (await b.send_text("still here")).channel_index == "1"
     assert await stored_count(server, meeting["id"]) == 1
     await b.close()
 
 
 async def test_failed_requests_leave_no_trace(server, make_meeting):
-    meeting, (a, b) = await joined(server, make_meeting, "ada", "bob")
+    _meeting, (a, b) = await joined(server, make_meeting, "ada", "bob")
     m = await b.send_text("bob's")
     rev_before = (await a.call(Event.SYNC_CHANGES, sync_pb2.SyncRequest(), sync_pb2.SyncResponse)).rev
-    for event, request in ((Event.EDIT_MESSAGE, chat_pb2.EditChatMessageRequest(chat_id=m.chat_id, payload="")),
-                           (Event.EDIT_MESSAGE, chat_pb2.EditChatMessageRequest(chat_id=m.chat_id)),
-                           (Event.DELETE_MESSAGE, chat_pb2.DeleteChatMessageRequest(chat_id="missing"))):
+    for event, request in (
+        (Event.EDIT_MESSAGE, chat_pb2.EditChatMessageRequest(chat_id=m.chat_id, payload="")),
+        (Event.EDIT_MESSAGE, chat_pb2.EditChatMessageRequest(chat_id=m.chat_id)),
+        (Event.DELETE_MESSAGE, chat_pb2.DeleteChatMessageRequest(chat_id="missing")),
+    ):
         with pytest.raises(RequestError):
             await b.request(event, request)
     after = await a.call(Event.SYNC_CHANGES, sync_pb2.SyncRequest(), sync_pb2.SyncResponse)
-    assert after.rev == rev_before and [x.payload for x in after.messages] == ["bob's"]
+    assert after.rev == rev_before
+    assert [x.payload for x in after.messages] == ["bob's"]
     await a.close()
     await b.close()

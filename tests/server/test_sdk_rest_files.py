@@ -12,6 +12,7 @@ from rtk_widget.server import ServerConfig
 from rtk_widget.server.files import ascii_filename, content_disposition
 from rtk_widget.wire.events import Event
 
+SDK_HEADERS = "authorization,traceparent,tracing-id,x-realtimekit-version"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -24,10 +25,17 @@ def auth(participant) -> dict[str, str]:
     return {"Authorization": f"Bearer {participant['token']}"}
 
 
-async def upload(http: httpx.AsyncClient, participant, meeting_id: str, name: str, body: bytes,
-                 content_type: str = "application/octet-stream") -> dict[str, str]:
-    r = await http.post("/v2/meetings/chat-upload", json={"roomUUID": meeting_id, "filename": name},
-                        headers=auth(participant))
+async def upload(
+    http: httpx.AsyncClient,
+    participant,
+    meeting_id: str,
+    name: str,
+    body: bytes,
+    content_type: str = "application/octet-stream",
+) -> dict[str, str]:
+    r = await http.post(
+        "/v2/meetings/chat-upload", json={"roomUUID": meeting_id, "filename": name}, headers=auth(participant)
+    )
     assert r.status_code == 200, r.text
     data = r.json()["data"]
     put = await http.put(data["put_location"], content=body, headers={"Content-Type": content_type})
@@ -36,7 +44,7 @@ async def upload(http: httpx.AsyncClient, participant, meeting_id: str, name: st
 
 
 async def test_participant_details_shape(server, make_meeting):
-    meeting, (ada,) = await make_meeting("ada", preset_name="livestream_viewer")
+    _meeting, (ada,) = await make_meeting("ada", preset_name="livestream_viewer")
     async with httpx.AsyncClient(base_url=server.base_url) as http:
         r = await http.get("/v2/internals/participant-details", headers=auth(ada))
         assert r.status_code == 200
@@ -49,7 +57,8 @@ async def test_participant_details_shape(server, make_meeting):
         assert data["participant"]["organization_id"] == server.config.app_id
         assert "picture" not in data["participant"]  # null fields are left out: the SDK throws on null
         preset = data["preset"]
-        assert preset["name"] == "livestream_viewer" and preset["config"]["view_type"] == "LIVESTREAM"
+        assert preset["name"] == "livestream_viewer"
+        assert preset["config"]["view_type"] == "LIVESTREAM"
         chat = preset["permissions"]["chat"]
         assert set(chat["public"]) >= {"can_send", "text", "files"}
         assert set(chat["private"]) >= {"can_send", "can_receive", "text", "files"}
@@ -58,26 +67,38 @@ async def test_participant_details_shape(server, make_meeting):
         netloc = urlsplit(server.base_url).netloc
         assert data["socket"] == {"base_uri": netloc, "url": f"ws://{netloc}/ws"}
         # an SDK-style host: api.<base> gives <base> back
-        r = await http.get("/v2/internals/participant-details", headers={**auth(ada), "Host": "api.rtk.localhost:1"})
+        r = await http.get(
+            "/v2/internals/participant-details", headers={**auth(ada), "Host": "api.rtk.localhost:1"}
+        )
         assert r.json()["data"]["socket"]["base_uri"] == "rtk.localhost:1"
         for headers in ({}, {"Authorization": "Bearer nope"}):
             r = await http.get("/v2/internals/participant-details", headers=headers)
-            assert r.status_code == 401 and r.json()["success"] is False
+            assert r.status_code == 401
+            assert r.json()["success"] is False
         r = await http.get("/v2/internals/participant-details", params={"authToken": ada["token"]})
         assert r.status_code == 200
 
 
 async def test_public_base_uri_is_advertised():
-    from rtk_widget.server import MeetingServer
     from conftest import create_meeting
+
+    from rtk_widget.server import MeetingServer
 
     async with MeetingServer(ServerConfig(port=0, public_base_uri="rtk.localhost:8443")) as srv:
         meeting, (ada,) = await create_meeting(srv, "ada")
         async with httpx.AsyncClient(base_url=srv.base_url) as http:
             data = (await http.get("/v2/internals/participant-details", headers=auth(ada))).json()["data"]
-            assert data["socket"] == {"base_uri": "rtk.localhost:8443", "url": "wss://socket-edge.rtk.localhost:8443/ws"}
-            up = (await http.post("/v2/meetings/chat-upload", json={"roomUUID": meeting["id"], "filename": "a.txt"},
-                                  headers=auth(ada))).json()["data"]
+            assert data["socket"] == {
+                "base_uri": "rtk.localhost:8443",
+                "url": "wss://socket-edge.rtk.localhost:8443/ws",
+            }
+            up = (
+                await http.post(
+                    "/v2/meetings/chat-upload",
+                    json={"roomUUID": meeting["id"], "filename": "a.txt"},
+                    headers=auth(ada),
+                )
+            ).json()["data"]
             assert up["get_location"].startswith("https://api.rtk.localhost:8443/files/")
             assert up["put_location"].startswith("https://api.rtk.localhost:8443/files/")
 
@@ -85,10 +106,15 @@ async def test_public_base_uri_is_advertised():
 async def test_ice_servers_and_catch_all(server):
     async with httpx.AsyncClient(base_url=server.base_url) as http:
         assert (await http.get("/iceservers")).json() == {"success": True, "iceServers": []}
-        for method, path in (("POST", "/otel/logs"), ("GET", "/"), ("GET", "/v2/meetings/x/active-livestream"),
-                             ("POST", "/api/v1/message")):
+        for method, path in (
+            ("POST", "/otel/logs"),
+            ("GET", "/"),
+            ("GET", "/v2/meetings/x/active-livestream"),
+            ("POST", "/api/v1/message"),
+        ):
             r = await http.request(method, path, content=b"\x1f\x8b garbage")
-            assert r.status_code == 200 and r.json() == {}
+            assert r.status_code == 200
+            assert r.json() == {}
         r = await http.get("/client/v4/unknown")
         assert r.status_code == 404
 
@@ -99,11 +125,13 @@ async def test_upload_put_get_and_download_headers(server, make_meeting):
         data = await upload(http, ada, meeting["id"], 'résumé "final";\r\nX-Evil: 1.pdf', b"%PDF-1.4 hello")
         assert data["get_location"].startswith(server.base_url + "/files/")
         r = await http.get(data["get_location"])
-        assert r.status_code == 200 and r.content == b"%PDF-1.4 hello"
+        assert r.status_code == 200
+        assert r.content == b"%PDF-1.4 hello"
         assert r.headers["content-type"] == "application/octet-stream"
         disposition = r.headers["content-disposition"]
         assert disposition.startswith('attachment; filename="')
-        assert "\r" not in disposition and "\n" not in disposition
+        assert "\r" not in disposition
+        assert "\n" not in disposition
         assert "filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22%3B%0D%0AX-Evil%3A%201.pdf" in disposition
         assert "x-evil" not in r.headers
         assert r.headers["x-content-type-options"] == "nosniff"
@@ -114,7 +142,9 @@ async def test_upload_put_get_and_download_headers(server, make_meeting):
         r = await http.get(image["get_location"])
         assert r.headers["content-type"] == "image/png"  # from the magic bytes, not the upload's claim
         assert r.headers["content-disposition"].startswith("inline")
-        fake = await upload(http, ada, meeting["id"], "fake.png", b"<html><script>alert(1)</script>", "image/png")
+        fake = await upload(
+            http, ada, meeting["id"], "fake.png", b"<html><script>alert(1)</script>", "image/png"
+        )
         r = await http.get(fake["get_location"])
         assert r.headers["content-type"] == "application/octet-stream"
         assert r.headers["content-disposition"].startswith("attachment")
@@ -123,8 +153,9 @@ async def test_upload_put_get_and_download_headers(server, make_meeting):
 async def test_put_needs_a_valid_signature_and_happens_once(server, make_meeting):
     meeting, (ada,) = await make_meeting("ada")
     async with httpx.AsyncClient(base_url=server.base_url) as http:
-        r = await http.post("/v2/meetings/chat-upload", json={"roomUUID": meeting["id"], "filename": "a"},
-                            headers=auth(ada))
+        r = await http.post(
+            "/v2/meetings/chat-upload", json={"roomUUID": meeting["id"], "filename": "a"}, headers=auth(ada)
+        )
         put = r.json()["data"]["put_location"]
         bad = put.replace("sig=", "sig=0")
         assert (await http.put(bad, content=b"x")).status_code == 403
@@ -132,7 +163,9 @@ async def test_put_needs_a_valid_signature_and_happens_once(server, make_meeting
         assert (await http.put(put, content=b"x")).status_code == 200
         assert (await http.put(put, content=b"y")).status_code == 409
         # chat-upload checks the room and the body
-        r = await http.post("/v2/meetings/chat-upload", json={"roomUUID": "other", "filename": "a"}, headers=auth(ada))
+        r = await http.post(
+            "/v2/meetings/chat-upload", json={"roomUUID": "other", "filename": "a"}, headers=auth(ada)
+        )
         assert r.status_code == 403
         r = await http.post("/v2/meetings/chat-upload", json={"roomUUID": meeting["id"]}, headers=auth(ada))
         assert r.status_code == 400
@@ -145,8 +178,11 @@ async def test_oversize_upload_is_aborted_without_leftovers(server, make_meeting
     tmp = server.parts.files.tmp
     async with httpx.AsyncClient(base_url=server.base_url) as http:
         for i in range(5):
-            r = await http.post("/v2/meetings/chat-upload", json={"roomUUID": meeting["id"], "filename": f"{i}"},
-                                headers=auth(ada))
+            r = await http.post(
+                "/v2/meetings/chat-upload",
+                json={"roomUUID": meeting["id"], "filename": f"{i}"},
+                headers=auth(ada),
+            )
             put = r.json()["data"]["put_location"]
 
             async def chunks():
@@ -168,7 +204,7 @@ async def test_private_file_download_refused_to_non_audience(server, make_meetin
         data = await upload(http, ada, meeting["id"], "secret.txt", b"for bob")
         a = await ProtoClient.connect(server.base_url, ada, meeting["id"])
         await a.join()
-        payload = '{"link": "%s", "name": "secret.txt", "size": 7}' % data["get_location"]
+        payload = '{{"link": "{}", "name": "secret.txt", "size": 7}}'.format(data["get_location"])
         await a.send_private(payload, [bob["id"]], payload_type=2)
         url = data["get_location"]
         assert (await http.get(url, headers=auth(bob))).status_code == 200
@@ -185,21 +221,37 @@ async def test_private_file_download_refused_to_non_audience(server, make_meetin
 
 
 async def test_cors_preflight_and_simple_requests(server, make_meeting):
-    meeting, (ada,) = await make_meeting("ada")
+    _meeting, (ada,) = await make_meeting("ada")
     origin = "https://app.rtk.localhost:8443"
     async with httpx.AsyncClient(base_url=server.base_url) as http:
-        r = await http.options("/v2/internals/participant-details", headers={
-            "Origin": origin, "Access-Control-Request-Method": "GET",
-            "Access-Control-Request-Headers": "authorization,traceparent,tracing-id,x-realtimekit-version"})
+        r = await http.options(
+            "/v2/internals/participant-details",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": SDK_HEADERS,
+            },
+        )
         assert r.status_code == 204
         assert r.headers["access-control-allow-origin"] == origin
-        assert r.headers["access-control-allow-headers"] == "authorization,traceparent,tracing-id,x-realtimekit-version"
-        r = await http.options("/files/abc", headers={"Origin": origin, "Access-Control-Request-Method": "PUT",
-                                                      "Access-Control-Request-Headers": "content-type"})
+        assert (
+            r.headers["access-control-allow-headers"]
+            == SDK_HEADERS
+        )
+        r = await http.options(
+            "/files/abc",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "PUT",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
         assert "PUT" in r.headers["access-control-allow-methods"]
         r = await http.get("/v2/internals/participant-details", headers={**auth(ada), "Origin": origin})
         assert r.headers["access-control-allow-origin"] == origin
-        r = await http.get("/client/v4/accounts/local/realtime/kit/local/meetings", headers={"Origin": origin})
+        r = await http.get(
+            "/client/v4/accounts/local/realtime/kit/local/meetings", headers={"Origin": origin}
+        )
         assert "access-control-allow-origin" not in r.headers
 
 
@@ -209,8 +261,10 @@ def test_filename_helpers():
     assert ascii_filename("...") == "download"
     assert ascii_filename("naïve café.txt") == "naive cafe.txt"
     assert content_disposition("attachment", "a.txt") == 'attachment; filename="a.txt"'
-    assert content_disposition("attachment", "日本.txt") == \
-        "attachment; filename=\"txt\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt"
+    assert (
+        content_disposition("attachment", "日本.txt")
+        == "attachment; filename=\"txt\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt"
+    )
 
 
 async def test_image_message_links_are_checked_against_meeting(server, make_meeting):

@@ -71,9 +71,11 @@ async def test_empty_peers_reply_still_carries_a_payload(server, make_meeting):
 async def test_plugin_store_echoes_ids_and_dump_is_empty(server, make_meeting):
     meeting, (ada,) = await make_meeting("ada")
     a = await connect(server, meeting, ada)
-    reply = await a.call(Event.PLUGIN_STORE_GET_KEYS,
-                         plugin_pb2.PluginStoreGetKeysRequest(plugin_id=meeting["id"], store_name="__rtk_plugins__"),
-                         plugin_pb2.PluginStoreResponse)
+    reply = await a.call(
+        Event.PLUGIN_STORE_GET_KEYS,
+        plugin_pb2.PluginStoreGetKeysRequest(plugin_id=meeting["id"], store_name="__rtk_plugins__"),
+        plugin_pb2.PluginStoreResponse,
+    )
     assert (reply.plugin_id, reply.store_name) == (meeting["id"], "__rtk_plugins__")
     assert list(reply.store_items) == []
     dump = await a.request(Event.GET_CONNECTED_ROOMS_DUMP)

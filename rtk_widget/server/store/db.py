@@ -11,6 +11,7 @@ in-memory database there is one connection and reads queue behind writes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import sqlite3
@@ -77,8 +78,9 @@ class Database:
                 raise RuntimeError(f"SQLite refused WAL mode (got {mode})")
         conn.execute("PRAGMA synchronous = FULL")
         conn.executescript(SCHEMA)
-        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                     (str(SCHEMA_VERSION),))
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
         self._conn = conn
         self._writer = threading.Thread(target=self._write_loop, name="rtk-db-writer", daemon=True)
         self._writer.start()
@@ -176,7 +178,5 @@ class Database:
                 conn.execute("ROLLBACK")
             outcomes = [(None, exc) for _ in batch]
         for job, (result, error) in zip(batch, outcomes, strict=True):
-            try:
+            with contextlib.suppress(RuntimeError):  # the caller's loop is closed
                 job.loop.call_soon_threadsafe(_settle, job.future, result, error)
-            except RuntimeError:  # the caller's loop is closed
-                pass

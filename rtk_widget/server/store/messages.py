@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from rtk_widget.server.store.records import MessageRecord, now_ms
 
-VISIBLE = ("(m.private = 0 OR EXISTS (SELECT 1 FROM message_audience a "
-           "WHERE a.message_pk = m.pk AND a.user_id = :viewer))")
+VISIBLE = (
+    "(m.private = 0 OR EXISTS (SELECT 1 FROM message_audience a "
+    "WHERE a.message_pk = m.pk AND a.user_id = :viewer))"
+)
 
 
 @dataclass(slots=True)
@@ -50,18 +52,23 @@ def get_message(conn: sqlite3.Connection, meeting_id: str, message_id: str) -> M
     return _load(conn, "meeting_id = ? AND id = ?", (meeting_id, message_id))
 
 
-def find_duplicate(conn: sqlite3.Connection, meeting_id: str, user_id: str,
-                   envelope_id: str) -> MessageRecord | None:
-    row = conn.execute("SELECT message_pk FROM dedupe WHERE meeting_id = ? AND user_id = ? AND envelope_id = ?",
-                       (meeting_id, user_id, envelope_id)).fetchone()
+def find_duplicate(
+    conn: sqlite3.Connection, meeting_id: str, user_id: str, envelope_id: str
+) -> MessageRecord | None:
+    row = conn.execute(
+        "SELECT message_pk FROM dedupe WHERE meeting_id = ? AND user_id = ? AND envelope_id = ?",
+        (meeting_id, user_id, envelope_id),
+    ).fetchone()
     return None if row is None else _load(conn, "pk = ?", (row[0],))
 
 
 def _link_files(conn: sqlite3.Connection, meeting_id: str, pk: int, file_ids: list[str]) -> None:
     """Remember which of the meeting's uploaded files a message links (for download checks)."""
-    conn.executemany("INSERT OR IGNORE INTO message_files (message_pk, file_id) "
-                     "SELECT ?, id FROM files WHERE id = ? AND meeting_id = ?",
-                     [(pk, f, meeting_id) for f in file_ids])
+    conn.executemany(
+        "INSERT OR IGNORE INTO message_files (message_pk, file_id) "
+        "SELECT ?, id FROM files WHERE id = ? AND meeting_id = ?",
+        [(pk, f, meeting_id) for f in file_ids],
+    )
 
 
 def _bump(conn: sqlite3.Connection, meeting_id: str, *, new_message: bool) -> tuple[int, int, int]:
@@ -72,7 +79,9 @@ def _bump(conn: sqlite3.Connection, meeting_id: str, *, new_message: bool) -> tu
     seq = row["seq"] + (1 if new_message else 0)
     rev = row["rev"] + 1
     created = max(now_ms(), row["last_ms"] + 1) if new_message else row["last_ms"]
-    conn.execute("UPDATE meetings SET seq = ?, rev = ?, last_ms = ? WHERE id = ?", (seq, rev, created, meeting_id))
+    conn.execute(
+        "UPDATE meetings SET seq = ?, rev = ?, last_ms = ? WHERE id = ?", (seq, rev, created, meeting_id)
+    )
     return seq, rev, created
 
 
@@ -89,36 +98,65 @@ def insert_message(conn: sqlite3.Connection, new: NewMessage) -> tuple[MessageRe
         "INSERT INTO messages (id, meeting_id, session_id, seq, rev, peer_id, user_id, display_name,"
         " payload_type, payload, private, target_user_ids, created_ms)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (message_id, new.meeting_id, new.session_id, seq, rev, new.peer_id, new.user_id, new.display_name,
-         new.payload_type, new.payload, int(private), json.dumps(new.target_user_ids), created))
+        (
+            message_id,
+            new.meeting_id,
+            new.session_id,
+            seq,
+            rev,
+            new.peer_id,
+            new.user_id,
+            new.display_name,
+            new.payload_type,
+            new.payload,
+            int(private),
+            json.dumps(new.target_user_ids),
+            created,
+        ),
+    )
     pk = int(cur.lastrowid or 0)
     audience = frozenset([*new.target_user_ids, new.user_id]) if private else frozenset()
-    conn.executemany("INSERT INTO message_audience (message_pk, user_id) VALUES (?, ?)",
-                     [(pk, u) for u in sorted(audience)])
+    conn.executemany(
+        "INSERT INTO message_audience (message_pk, user_id) VALUES (?, ?)",
+        [(pk, u) for u in sorted(audience)],
+    )
     if new.envelope_id is not None:
-        conn.execute("INSERT INTO dedupe (meeting_id, user_id, envelope_id, message_pk) VALUES (?, ?, ?, ?)",
-                     (new.meeting_id, new.user_id, new.envelope_id, pk))
+        conn.execute(
+            "INSERT INTO dedupe (meeting_id, user_id, envelope_id, message_pk) VALUES (?, ?, ?, ?)",
+            (new.meeting_id, new.user_id, new.envelope_id, pk),
+        )
     _link_files(conn, new.meeting_id, pk, new.file_ids)
     record = _load(conn, "pk = ?", (pk,))
     assert record is not None
     return record, False
 
 
-def change_message(conn: sqlite3.Connection, meeting_id: str, message_id: str, *,
-                   payload: tuple[int, str] | None = None, pinned: bool | None = None,
-                   delete: bool = False, file_ids: list[str] | None = None) -> MessageRecord:
+def change_message(
+    conn: sqlite3.Connection,
+    meeting_id: str,
+    message_id: str,
+    *,
+    payload: tuple[int, str] | None = None,
+    pinned: bool | None = None,
+    delete: bool = False,
+    file_ids: list[str] | None = None,
+) -> MessageRecord:
     """Apply one change (edit, pin/unpin or delete) under a new revision."""
     current = get_message(conn, meeting_id, message_id)
     if current is None or current.deleted:
         raise LookupError(message_id)
     _, rev, _ = _bump(conn, meeting_id, new_message=False)
     if delete:
-        conn.execute("UPDATE messages SET deleted = 1, payload = '', pinned = 0, rev = ? WHERE pk = ?",
-                     (rev, current.pk))
+        conn.execute(
+            "UPDATE messages SET deleted = 1, payload = '', pinned = 0, rev = ? WHERE pk = ?",
+            (rev, current.pk),
+        )
         conn.execute("DELETE FROM message_files WHERE message_pk = ?", (current.pk,))
     elif payload is not None:
-        conn.execute("UPDATE messages SET payload_type = ?, payload = ?, edited = 1, rev = ? WHERE pk = ?",
-                     (payload[0], payload[1], rev, current.pk))
+        conn.execute(
+            "UPDATE messages SET payload_type = ?, payload = ?, edited = 1, rev = ? WHERE pk = ?",
+            (payload[0], payload[1], rev, current.pk),
+        )
         conn.execute("DELETE FROM message_files WHERE message_pk = ?", (current.pk,))
         _link_files(conn, meeting_id, current.pk, file_ids or [])
     elif pinned is not None:
@@ -128,9 +166,19 @@ def change_message(conn: sqlite3.Connection, meeting_id: str, message_id: str, *
     return updated
 
 
-def list_messages(conn: sqlite3.Connection, meeting_id: str, viewer: str, *, time_ms: int = 0,
-                  before: bool = True, limit: int = 50, offset: int = 0, pinned_only: bool = False,
-                  with_user: str | None = None, search: str | None = None) -> Page:
+def list_messages(
+    conn: sqlite3.Connection,
+    meeting_id: str,
+    viewer: str,
+    *,
+    time_ms: int = 0,
+    before: bool = True,
+    limit: int = 50,
+    offset: int = 0,
+    pinned_only: bool = False,
+    with_user: str | None = None,
+    search: str | None = None,
+) -> Page:
     """A page of visible, undeleted messages.
 
     ``before``: messages at or before ``time_ms``, newest first; otherwise at or after it,
@@ -145,21 +193,28 @@ def list_messages(conn: sqlite3.Connection, meeting_id: str, viewer: str, *, tim
     if pinned_only:
         where.append("m.pinned = 1")
     if with_user is not None:
-        where.append("m.private = 1 AND EXISTS (SELECT 1 FROM message_audience w "
-                     "WHERE w.message_pk = m.pk AND w.user_id = :with_user)")
+        where.append(
+            "m.private = 1 AND EXISTS (SELECT 1 FROM message_audience w "
+            "WHERE w.message_pk = m.pk AND w.user_id = :with_user)"
+        )
         args["with_user"] = with_user
     if search is not None:
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where.append("m.payload_type = 0 AND m.payload LIKE :term ESCAPE '\\'")
         args["term"] = f"%{escaped}%"
     order = "DESC" if before else "ASC"
-    rows = conn.execute(f"SELECT m.* FROM messages m WHERE {' AND '.join(where)} "
-                        f"ORDER BY m.created_ms {order} LIMIT :limit OFFSET :offset", args).fetchall()
+    rows = conn.execute(
+        f"SELECT m.* FROM messages m WHERE {' AND '.join(where)} "
+        f"ORDER BY m.created_ms {order} LIMIT :limit OFFSET :offset",
+        args,
+    ).fetchall()
     more = len(rows) > limit
     return Page([MessageRecord.from_row(r) for r in rows[:limit]], more)
 
 
-def recent_messages(conn: sqlite3.Connection, meeting_id: str, viewer: str, limit: int) -> list[MessageRecord]:
+def recent_messages(
+    conn: sqlite3.Connection, meeting_id: str, viewer: str, limit: int
+) -> list[MessageRecord]:
     """The newest ``limit`` visible messages, oldest first (the SDK's join-time history)."""
     page = list_messages(conn, meeting_id, viewer, before=True, limit=limit)
     return page.messages[::-1]
@@ -173,15 +228,17 @@ class Changes:
     more: bool
 
 
-def changes_since(conn: sqlite3.Connection, meeting_id: str, viewer: str, after_rev: int,
-                  limit: int) -> Changes:
+def changes_since(
+    conn: sqlite3.Connection, meeting_id: str, viewer: str, after_rev: int, limit: int
+) -> Changes:
     """Current state of visible messages changed after ``after_rev`` (deletions as ids)."""
     head = conn.execute("SELECT rev FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
     current = int(head[0]) if head else 0
-    rows = conn.execute(f"SELECT m.* FROM messages m WHERE m.meeting_id = :meeting AND m.rev > :after AND "
-                        f"{VISIBLE} ORDER BY m.rev LIMIT :limit",
-                        {"meeting": meeting_id, "after": after_rev, "viewer": viewer, "limit": limit + 1}
-                        ).fetchall()
+    rows = conn.execute(
+        f"SELECT m.* FROM messages m WHERE m.meeting_id = :meeting AND m.rev > :after AND "
+        f"{VISIBLE} ORDER BY m.rev LIMIT :limit",
+        {"meeting": meeting_id, "after": after_rev, "viewer": viewer, "limit": limit + 1},
+    ).fetchall()
     more = len(rows) > limit
     rows = rows[:limit]
     records = [MessageRecord.from_row(r) for r in rows]
@@ -189,15 +246,23 @@ def changes_since(conn: sqlite3.Connection, meeting_id: str, viewer: str, after_
     return Changes([r for r in records if not r.deleted], [r.id for r in records if r.deleted], covered, more)
 
 
-def session_messages(conn: sqlite3.Connection, session_id: str, *, include_private: bool) -> list[MessageRecord]:
-    rows = conn.execute("SELECT * FROM messages WHERE session_id = ? AND deleted = 0"
-                        + ("" if include_private else " AND private = 0") + " ORDER BY seq",
-                        (session_id,)).fetchall()
+def session_messages(
+    conn: sqlite3.Connection, session_id: str, *, include_private: bool
+) -> list[MessageRecord]:
+    rows = conn.execute(
+        "SELECT * FROM messages WHERE session_id = ? AND deleted = 0"
+        + ("" if include_private else " AND private = 0")
+        + " ORDER BY seq",
+        (session_id,),
+    ).fetchall()
     return [MessageRecord.from_row(r) for r in rows]
 
 
 def file_audiences(conn: sqlite3.Connection, file_id: str) -> list[frozenset[str] | None]:
     """For each undeleted message linking the file: None if public, else its audience."""
-    rows = conn.execute("SELECT m.pk, m.private FROM message_files f JOIN messages m ON m.pk = f.message_pk "
-                        "WHERE f.file_id = ? AND m.deleted = 0", (file_id,)).fetchall()
+    rows = conn.execute(
+        "SELECT m.pk, m.private FROM message_files f JOIN messages m ON m.pk = f.message_pk "
+        "WHERE f.file_id = ? AND m.deleted = 0",
+        (file_id,),
+    ).fetchall()
     return [(_audience(conn, r[0]) if r[1] else None) for r in rows]

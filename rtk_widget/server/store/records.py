@@ -44,12 +44,24 @@ class MessageRecord:
     @classmethod
     def from_row(cls, row: sqlite3.Row, audience: frozenset[str] = frozenset()) -> MessageRecord:
         return cls(
-            pk=row["pk"], id=row["id"], meeting_id=row["meeting_id"], session_id=row["session_id"],
-            seq=row["seq"], rev=row["rev"], peer_id=row["peer_id"], user_id=row["user_id"],
-            display_name=row["display_name"], payload_type=row["payload_type"], payload=row["payload"],
-            private=bool(row["private"]), target_user_ids=json.loads(row["target_user_ids"]),
-            pinned=bool(row["pinned"]), edited=bool(row["edited"]), deleted=bool(row["deleted"]),
-            created_ms=row["created_ms"], audience=audience,
+            pk=row["pk"],
+            id=row["id"],
+            meeting_id=row["meeting_id"],
+            session_id=row["session_id"],
+            seq=row["seq"],
+            rev=row["rev"],
+            peer_id=row["peer_id"],
+            user_id=row["user_id"],
+            display_name=row["display_name"],
+            payload_type=row["payload_type"],
+            payload=row["payload"],
+            private=bool(row["private"]),
+            target_user_ids=json.loads(row["target_user_ids"]),
+            pinned=bool(row["pinned"]),
+            edited=bool(row["edited"]),
+            deleted=bool(row["deleted"]),
+            created_ms=row["created_ms"],
+            audience=audience,
         )
 
     def visible_to(self, user_id: str) -> bool:

@@ -23,40 +23,62 @@ class PeerJoin:
 def join(conn: sqlite3.Connection, peer: PeerJoin) -> str:
     """Record a join; starts a session when the meeting has no live one. Returns the session id."""
     now = now_ms()
-    row = conn.execute("SELECT id FROM sessions WHERE meeting_id = ? AND status = 'LIVE'",
-                       (peer.meeting_id,)).fetchone()
+    row = conn.execute(
+        "SELECT id FROM sessions WHERE meeting_id = ? AND status = 'LIVE'", (peer.meeting_id,)
+    ).fetchone()
     if row is None:
         session_id = str(uuid.uuid4())
-        conn.execute("INSERT INTO sessions (id, meeting_id, status, started_ms, updated_ms) VALUES (?,?,?,?,?)",
-                     (session_id, peer.meeting_id, "LIVE", now, now))
+        conn.execute(
+            "INSERT INTO sessions (id, meeting_id, status, started_ms, updated_ms) VALUES (?,?,?,?,?)",
+            (session_id, peer.meeting_id, "LIVE", now, now),
+        )
     else:
         session_id = row[0]
-    existing = conn.execute("SELECT left_ms FROM session_peers WHERE session_id = ? AND peer_id = ?",
-                            (session_id, peer.peer_id)).fetchone()
+    existing = conn.execute(
+        "SELECT left_ms FROM session_peers WHERE session_id = ? AND peer_id = ?", (session_id, peer.peer_id)
+    ).fetchone()
     if existing is not None and existing[0] is None:
         return session_id  # already counted (a repeated joinRoom)
-    conn.execute("INSERT OR REPLACE INTO session_peers (session_id, peer_id, participant_id, custom_participant_id,"
-                 " display_name, preset_name, joined_ms) VALUES (?,?,?,?,?,?,?)",
-                 (session_id, peer.peer_id, peer.participant_id, peer.custom_participant_id,
-                  peer.display_name, peer.preset_name, now))
-    conn.execute("UPDATE sessions SET live_participants = live_participants + 1, updated_ms = ?,"
-                 " max_concurrent = MAX(max_concurrent, live_participants + 1) WHERE id = ?", (now, session_id))
+    conn.execute(
+        "INSERT OR REPLACE INTO session_peers (session_id, peer_id, participant_id, custom_participant_id,"
+        " display_name, preset_name, joined_ms) VALUES (?,?,?,?,?,?,?)",
+        (
+            session_id,
+            peer.peer_id,
+            peer.participant_id,
+            peer.custom_participant_id,
+            peer.display_name,
+            peer.preset_name,
+            now,
+        ),
+    )
+    conn.execute(
+        "UPDATE sessions SET live_participants = live_participants + 1, updated_ms = ?,"
+        " max_concurrent = MAX(max_concurrent, live_participants + 1) WHERE id = ?",
+        (now, session_id),
+    )
     return session_id
 
 
 def leave(conn: sqlite3.Connection, session_id: str, peer_id: str) -> bool:
     """Record a leave; ends the session when nobody is left. Returns True if it ended."""
     now = now_ms()
-    cur = conn.execute("UPDATE session_peers SET left_ms = ? WHERE session_id = ? AND peer_id = ? "
-                       "AND left_ms IS NULL", (now, session_id, peer_id))
+    cur = conn.execute(
+        "UPDATE session_peers SET left_ms = ? WHERE session_id = ? AND peer_id = ? AND left_ms IS NULL",
+        (now, session_id, peer_id),
+    )
     if cur.rowcount == 0:
         return False
-    conn.execute("UPDATE sessions SET live_participants = MAX(live_participants - 1, 0), updated_ms = ? "
-                 "WHERE id = ?", (now, session_id))
+    conn.execute(
+        "UPDATE sessions SET live_participants = MAX(live_participants - 1, 0), updated_ms = ? WHERE id = ?",
+        (now, session_id),
+    )
     row = conn.execute("SELECT live_participants FROM sessions WHERE id = ?", (session_id,)).fetchone()
     if row is not None and row[0] == 0:
-        conn.execute("UPDATE sessions SET status = 'ENDED', ended_ms = ? WHERE id = ? AND status = 'LIVE'",
-                     (now, session_id))
+        conn.execute(
+            "UPDATE sessions SET status = 'ENDED', ended_ms = ? WHERE id = ? AND status = 'LIVE'",
+            (now, session_id),
+        )
         return True
     return False
 
@@ -65,19 +87,28 @@ def end_all(conn: sqlite3.Connection) -> int:
     """At start-up nobody is connected: end every session a crash left live."""
     now = now_ms()
     conn.execute("UPDATE session_peers SET left_ms = ? WHERE left_ms IS NULL", (now,))
-    cur = conn.execute("UPDATE sessions SET status = 'ENDED', ended_ms = MAX(updated_ms, started_ms), "
-                       "live_participants = 0, updated_ms = ? WHERE status = 'LIVE'", (now,))
+    cur = conn.execute(
+        "UPDATE sessions SET status = 'ENDED', ended_ms = MAX(updated_ms, started_ms), "
+        "live_participants = 0, updated_ms = ? WHERE status = 'LIVE'",
+        (now,),
+    )
     return cur.rowcount
 
 
 def session_json(row: sqlite3.Row, org_id: str) -> dict[str, Any]:
     end = row["ended_ms"] if row["ended_ms"] is not None else now_ms()
     out = {
-        "id": row["id"], "associated_id": row["meeting_id"], "meeting_display_name": row["title"] or "",
-        "type": "meeting", "status": row["status"], "live_participants": row["live_participants"],
+        "id": row["id"],
+        "associated_id": row["meeting_id"],
+        "meeting_display_name": row["title"] or "",
+        "type": "meeting",
+        "status": row["status"],
+        "live_participants": row["live_participants"],
         "max_concurrent_participants": row["max_concurrent"],
         "minutes_consumed": round(max(0, end - row["started_ms"]) / 60000, 2),
-        "organization_id": org_id, "created_at": iso(row["started_ms"]), "started_at": iso(row["started_ms"]),
+        "organization_id": org_id,
+        "created_at": iso(row["started_ms"]),
+        "started_at": iso(row["started_ms"]),
         "updated_at": iso(row["updated_ms"]),
     }
     if row["ended_ms"] is not None:
@@ -94,13 +125,21 @@ def get_session(conn: sqlite3.Connection, session_id: str) -> sqlite3.Row | None
 
 
 def live_session(conn: sqlite3.Connection, meeting_id: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(f"{_SELECT} WHERE s.meeting_id = ? AND s.status = 'LIVE'",
-                                           (meeting_id,)).fetchone()
+    row: sqlite3.Row | None = conn.execute(
+        f"{_SELECT} WHERE s.meeting_id = ? AND s.status = 'LIVE'", (meeting_id,)
+    ).fetchone()
     return row
 
 
-def list_sessions(conn: sqlite3.Connection, *, associated_id: str | None, status: str | None, offset: int,
-                  limit: int, ascending: bool) -> tuple[list[sqlite3.Row], int]:
+def list_sessions(
+    conn: sqlite3.Connection,
+    *,
+    associated_id: str | None,
+    status: str | None,
+    offset: int,
+    limit: int,
+    ascending: bool,
+) -> tuple[list[sqlite3.Row], int]:
     where, args = ["1 = 1"], []
     if associated_id:
         where.append("s.meeting_id = ?")
@@ -111,26 +150,36 @@ def list_sessions(conn: sqlite3.Connection, *, associated_id: str | None, status
     clause = " AND ".join(where)
     total = conn.execute(f"SELECT COUNT(*) FROM sessions s WHERE {clause}", args).fetchone()[0]
     order = "ASC" if ascending else "DESC"
-    rows = conn.execute(f"{_SELECT} WHERE {clause} ORDER BY s.started_ms {order}, s.id LIMIT ? OFFSET ?",
-                        [*args, limit, offset]).fetchall()
+    rows = conn.execute(
+        f"{_SELECT} WHERE {clause} ORDER BY s.started_ms {order}, s.id LIMIT ? OFFSET ?",
+        [*args, limit, offset],
+    ).fetchall()
     return rows, int(total)
 
 
 def peer_json(row: sqlite3.Row) -> dict[str, Any]:
     end = row["left_ms"] if row["left_ms"] is not None else now_ms()
-    out = {
-        "id": row["peer_id"], "user_id": row["participant_id"],
-        "custom_participant_id": row["custom_participant_id"], "display_name": row["display_name"],
-        "preset_name": row["preset_name"], "joined_at": iso(row["joined_ms"]), "left_at": iso(row["left_ms"]),
+    return {
+        "id": row["peer_id"],
+        "user_id": row["participant_id"],
+        "custom_participant_id": row["custom_participant_id"],
+        "display_name": row["display_name"],
+        "preset_name": row["preset_name"],
+        "joined_at": iso(row["joined_ms"]),
+        "left_at": iso(row["left_ms"]),
         "duration": round(max(0, end - row["joined_ms"]) / 60000, 2),
-        "created_at": iso(row["joined_ms"]), "updated_at": iso(row["left_ms"] or row["joined_ms"]),
+        "created_at": iso(row["joined_ms"]),
+        "updated_at": iso(row["left_ms"] or row["joined_ms"]),
     }
-    return out
 
 
-def session_peers(conn: sqlite3.Connection, session_id: str, *, peer_id: str | None = None) -> list[sqlite3.Row]:
+def session_peers(
+    conn: sqlite3.Connection, session_id: str, *, peer_id: str | None = None
+) -> list[sqlite3.Row]:
     if peer_id is not None:
-        return conn.execute("SELECT * FROM session_peers WHERE session_id = ? AND peer_id = ?",
-                            (session_id, peer_id)).fetchall()
-    return conn.execute("SELECT * FROM session_peers WHERE session_id = ? ORDER BY joined_ms, peer_id",
-                        (session_id,)).fetchall()
+        return conn.execute(
+            "SELECT * FROM session_peers WHERE session_id = ? AND peer_id = ?", (session_id, peer_id)
+        ).fetchall()
+    return conn.execute(
+        "SELECT * FROM session_peers WHERE session_id = ? ORDER BY joined_ms, peer_id", (session_id,)
+    ).fetchall()
