@@ -1,0 +1,59 @@
+"""The database writer (group commit, per-job rollback, WAL + FULL on disk) and token expiry
+on a live socket."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+
+import pytest
+from protocol_client import ProtoClient
+
+from rtk_widget.server import ServerConfig
+from rtk_widget.server.auth import TokenIssuer
+from rtk_widget.server.store.db import Database
+
+
+async def test_group_commit_and_rollback_of_one_job(tmp_path):
+    db = Database(tmp_path / "t.sqlite3")
+    db.open()
+    try:
+        await db.write(lambda c: c.execute("CREATE TABLE t (x INTEGER UNIQUE)"))
+        before = db.commits
+
+        def insert(x: int):
+            return lambda c: c.execute("INSERT INTO t VALUES (?)", (x,)).lastrowid
+
+        results = await asyncio.gather(
+            *[db.write(insert(i % 90)) for i in range(100)], return_exceptions=True
+        )
+        failures = [r for r in results if isinstance(r, Exception)]
+        assert len(failures) == 10
+        assert all(isinstance(f, sqlite3.IntegrityError) for f in failures)
+        assert db.commits - before < 100  # batched: fewer commits (fsyncs) than writes
+        assert await db.read(lambda c: c.execute("SELECT COUNT(*) FROM t").fetchone()[0]) == 90
+        modes = await db.read(lambda c: (c.execute("PRAGMA journal_mode").fetchone()[0],))
+        assert modes == ("wal",)
+        sync = await db.write(lambda c: c.execute("PRAGMA synchronous").fetchone()[0])
+        assert sync == 2  # FULL
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def server_config() -> ServerConfig:
+    return ServerConfig(port=0, ping_interval_s=0.2)
+
+
+async def test_live_socket_is_closed_when_its_token_expires(server, make_meeting):
+    meeting, (ada,) = await make_meeting("ada")
+    issuer: TokenIssuer = server.parts.tokens
+    short = issuer.issue(meeting["id"], ada["id"], ttl_s=1)
+    client = await ProtoClient.connect(server.base_url, ada, meeting["id"], token=short)
+    await client.join()
+    started = time.monotonic()
+    closed = await client.wait_closed(within=5)
+    assert closed.rcvd.code == 4001
+    assert closed.rcvd.reason == "token expired"
+    assert time.monotonic() - started < 3
