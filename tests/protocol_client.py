@@ -100,7 +100,7 @@ class ProtoClient:
             if self.closed is None:
                 with contextlib.suppress(Exception):
                     await self.ws.wait_closed()
-                self.closed = websockets.ConnectionClosed(self.ws.close_rcvd, self.ws.close_sent)
+                self.closed = self.ws.protocol.close_exc
             self._changed.set()
 
     async def expect(self, predicate: Callable[[Frame], bool], within: float = 5.0) -> Frame:

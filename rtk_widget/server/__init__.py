@@ -122,7 +122,9 @@ class MeetingServer:
         if self._task is None or self._uvicorn is None:
             return
         self.parts.sockets.close_all()
-        await asyncio.sleep(0)  # let the writers send their close frames
+        # Let every socket handler record its leave (sessions end) before the database closes.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.parts.rooms.idle.wait(), 5)
         self._uvicorn.should_exit = True
         try:
             await self._task

@@ -232,17 +232,17 @@ class ChatService:
         response_type: type[Message] = (
             SendChatMessageToPeersResponse if private else SendChatMessageToRoomResponse
         )
-        self.validate(payload_type, payload)
-        if not conn.permissions.can_send(payload_type, private):
-            raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow sending this message")
-        targets = await self._resolve_targets(conn, peer_ids) if peer_ids is not None else []
-        if request_id is not None:
+        if request_id is not None:  # a resend is answered as before, whatever changed since
             stored = await self.db.read(
                 lambda c: mq.find_duplicate(c, conn.meeting_id, conn.user_id, request_id)
             )
             if stored is not None:
                 conn.send(encode_frame(event, request_id, response_type(message=to_proto(stored))))
                 return
+        self.validate(payload_type, payload)
+        if not conn.permissions.can_send(payload_type, private):
+            raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow sending this message")
+        targets = await self._resolve_targets(conn, peer_ids) if peer_ids is not None else []
         key = f"{conn.meeting_id}\n{conn.user_id}"
         limiter = self._limiter(payload_type)
         retry_after = limiter.acquire(key)

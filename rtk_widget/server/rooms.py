@@ -114,6 +114,18 @@ class Rooms:
 
     def __init__(self) -> None:
         self._rooms: dict[str, dict[str, Connection]] = {}
+        self._live: set[Connection] = set()  # registered until their handler has cleaned up
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def opened(self, conn: Connection) -> None:
+        self._live.add(conn)
+        self.idle.clear()
+
+    def finished(self, conn: Connection) -> None:
+        self._live.discard(conn)
+        if not self._live:
+            self.idle.set()
 
     def add(self, conn: Connection) -> Connection | None:
         """Register a connection; returns the one it replaces (same peer id), if any."""

@@ -128,6 +128,7 @@ class SocketHandler:
             self.config.send_queue_frames,
             expires_at=identity.expires_at,
         )
+        self.rooms.opened(conn)
         self._register(conn, params.get("oldPeerID"))
         writer = asyncio.create_task(self._write_loop(websocket, conn))
         pinger = asyncio.create_task(self._ping_loop(conn))
@@ -135,11 +136,14 @@ class SocketHandler:
             await self._read_loop(websocket, conn)
         finally:
             pinger.cancel()
-            await self._disconnected(conn)
-            conn.close(1000, "bye")
-            with contextlib.suppress(asyncio.TimeoutError, Exception):
-                await asyncio.wait_for(writer, 2)
-            writer.cancel()
+            try:
+                await self._disconnected(conn)
+            finally:
+                conn.close(1000, "bye")
+                with contextlib.suppress(asyncio.TimeoutError, Exception):
+                    await asyncio.wait_for(writer, 2)
+                writer.cancel()
+                self.rooms.finished(conn)
 
     def _register(self, conn: Connection, old_peer_id: str | None) -> None:
         if old_peer_id and old_peer_id != conn.peer_id:

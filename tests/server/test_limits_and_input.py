@@ -176,3 +176,13 @@ async def test_failed_requests_leave_no_trace(server, make_meeting):
     assert [x.payload for x in after.messages] == ["bob's"]
     await a.close()
     await b.close()
+
+
+async def test_private_resend_is_answered_after_the_target_left(server, make_meeting):
+    meeting, (a, b) = await joined(server, make_meeting, "ada", "bob")
+    first = await a.send_private("psst", [b.peer_id], request_id="dm-1")
+    await b.close()
+    again = await a.send_private("psst", [b.peer_id], request_id="dm-1")
+    assert again == first
+    assert await stored_count(server, meeting["id"]) == 1
+    await a.close()

@@ -170,15 +170,9 @@ async def test_sessions_lifecycle_and_chat_replay(api, server):
     b = await ProtoClient.connect(server.base_url, people[1], meeting["id"])
     await a.join()
     live = (await api.get(f"/meetings/{meeting['id']}/active-session")).json()["data"]
-    assert (
-        live["status"] == "LIVE"
-    )
-    assert (
-        live["associated_id"] == meeting["id"]
-    )
-    assert (
-        live["live_participants"] == 1
-    )
+    assert live["status"] == "LIVE"
+    assert live["associated_id"] == meeting["id"]
+    assert live["live_participants"] == 1
     await b.join()
     tricky = 'Hello, "world"\nsecond line'
     await a.send_text(tricky)

@@ -234,10 +234,7 @@ async def test_cors_preflight_and_simple_requests(server, make_meeting):
         )
         assert r.status_code == 204
         assert r.headers["access-control-allow-origin"] == origin
-        assert (
-            r.headers["access-control-allow-headers"]
-            == SDK_HEADERS
-        )
+        assert r.headers["access-control-allow-headers"] == SDK_HEADERS
         r = await http.options(
             "/files/abc",
             headers={

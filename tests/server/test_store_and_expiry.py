@@ -57,3 +57,25 @@ async def test_live_socket_is_closed_when_its_token_expires(server, make_meeting
     assert closed.rcvd.code == 4001
     assert closed.rcvd.reason == "token expired"
     assert time.monotonic() - started < 3
+
+
+async def test_stop_ends_live_sessions_before_closing_the_store(tmp_path):
+    from conftest import create_meeting
+
+    from rtk_widget.server import MeetingServer
+
+    srv = MeetingServer(ServerConfig(port=0, data_dir=tmp_path))
+    await srv.start()
+    meeting, (ada,) = await create_meeting(srv, "ada")
+    client = await ProtoClient.connect(srv.base_url, ada, meeting["id"])
+    await client.join()
+    await srv.stop()
+    closed = await client.wait_closed()
+    assert closed.rcvd.code == 1001
+    with sqlite3.connect(tmp_path / "rtk.sqlite3") as db:
+        rows = db.execute("SELECT status, ended_ms FROM sessions").fetchall()
+        peers = db.execute("SELECT left_ms FROM session_peers").fetchall()
+    assert len(rows) == 1
+    assert rows[0][0] == "ENDED"
+    assert rows[0][1] is not None
+    assert peers[0][0] is not None
