@@ -3,10 +3,42 @@
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rtk_widget.client import (
+        ChatError,
+        ChatUpdateEvent,
+        ConnectionState,
+        FileMessage,
+        ImageMessage,
+        Meeting,
+        Message,
+        TextMessage,
+    )
+    from rtk_widget.widget import ChatWidget
 
 try:
     __version__ = version("rtk-widget")
 except PackageNotFoundError:  # running from a source tree without an install
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+# The client is imported on first use, so `import rtk_widget` stays light.
+_CLIENT_EXPORTS = ("ChatError", "ChatUpdateEvent", "ConnectionState", "FileMessage", "ImageMessage",
+                   "Meeting", "Message", "TextMessage")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLIENT_EXPORTS:
+        from rtk_widget import client
+
+        return getattr(client, name)
+    if name == "ChatWidget":
+        from rtk_widget.widget import ChatWidget
+
+        return ChatWidget
+    raise AttributeError(f"module 'rtk_widget' has no attribute {name!r}")
+
+
+__all__ = ["ChatError", "ChatUpdateEvent", "ChatWidget", "ConnectionState", "FileMessage", "ImageMessage",
+           "Meeting", "Message", "TextMessage", "__version__"]

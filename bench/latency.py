@@ -1,0 +1,232 @@
+"""Client benchmark: send-to-receive latency between two Python participants, and how many
+messages per second one client ingests, each next to a bare ``websockets`` figure from the same run.
+
+Servers run in a child process (rtk-widget's in-memory server, and a bare ``websockets`` relay
+on another port), so the client process measures only client work plus loopback.
+
+- latency, client: Ada's ``send_text_message`` (blocks until the server's ack) to Bob's
+  ``newMessage`` callback (on the callback thread), one message at a time.
+  baseline: one bare client sends a frame of the same size, the relay forwards it, another
+  bare client receives it.
+- ingest, client: a participant joins a meeting holding ``--history`` messages; ``join()``
+  returns once the catch-up has loaded them all: messages / join time.
+  baseline: a bare client receives the same number of encoded ``ChatMessage`` frames from the
+  relay and decodes them.
+
+Each leg is a function ``(servers, args) -> Figure``; add legs (e.g. the official SDK) to LEGS.
+
+    .venv/bin/python bench/latency.py --quick
+    .venv/bin/python bench/latency.py --messages 2000 --history 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
+
+from rtk_widget.wire.chat_pb2 import ChatMessage, SendChatMessageToRoomResponse
+from rtk_widget.wire.envelope import decode_frame, encode_frame
+from rtk_widget.wire.events import Event
+
+TEXT = "x" * 64
+
+
+# --------------------------------------------------------------------------- servers (child process)
+
+def _serve(conn: Connection) -> None:
+    asyncio.run(_serve_main(conn))
+
+
+async def _serve_main(conn: Connection) -> None:
+    from rtk_widget.server import MeetingServer, ServerConfig
+
+    server = MeetingServer(ServerConfig(data_dir=None, text_rate=10**9, send_queue_frames=1 << 17))
+    await server.start()
+    peers: set[ServerConnection] = set()
+
+    async def relay(ws: ServerConnection) -> None:
+        if ws.request is not None and ws.request.path.startswith("/blast"):
+            count = int(ws.request.path.rsplit("/", 1)[1])
+            frame = _history_frame()
+            for _ in range(count):
+                await ws.send(frame)
+            await ws.wait_closed()
+            return
+        peers.add(ws)
+        try:
+            async for data in ws:
+                for other in list(peers):
+                    if other is not ws:
+                        await other.send(data)
+        finally:
+            peers.discard(ws)
+
+    async with serve(relay, "127.0.0.1", 0, compression=None, max_size=None) as bare:
+        bare_port = bare.sockets[0].getsockname()[1]
+        meeting = await server.admin.create_meeting(title="bench")
+        tokens = []
+        for name in ("ada", "bob", "cara"):
+            person = await server.admin.add_participant(
+                meeting["id"], name=name.title(), preset_name="group_call_host", custom_participant_id=name)
+            tokens.append(person["token"])
+        conn.send({"base_url": server.base_url, "bare_port": bare_port, "tokens": tokens})
+        await asyncio.to_thread(conn.recv)
+    await server.stop()
+
+
+def _history_frame() -> bytes:
+    message = ChatMessage(chat_id="c" * 36, peer_id="p" * 36, user_id="u" * 36, display_name="Ada",
+                          payload=TEXT, created_at=1_700_000_000, created_at_ms=1_700_000_000_000,
+                          channel_index="1", rev=1)
+    return encode_frame(Event.SEND_MESSAGE_TO_ROOM, None, SendChatMessageToRoomResponse(message=message))
+
+
+# --------------------------------------------------------------------------- figures
+
+@dataclass
+class Figure:
+    leg: str
+    value: str
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p50 = statistics.median(ordered) * 1000
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    return f"p50 {p50:7.3f} ms   p99 {p99:7.3f} ms   (n={len(ordered)})"
+
+
+# --------------------------------------------------------------------------- legs
+
+def client_latency(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
+    from rtk_widget.client import Meeting
+
+    ada = Meeting(servers["tokens"][0], base_url=servers["base_url"])
+    bob = Meeting(servers["tokens"][1], base_url=servers["base_url"])
+    ada.join()
+    bob.join()
+    ada.chat.update_rate_limits(10**9, 60)
+    arrived: dict[str, float] = {}
+    got = threading.Condition()
+
+    def on_new(message: Any) -> None:
+        with got:
+            arrived[message.text] = time.perf_counter()
+            got.notify_all()
+
+    bob.chat.on("newMessage", on_new)
+    samples = []
+    for i in range(args.messages + 20):
+        text = f"{i:08d}{TEXT}"
+        start = time.perf_counter()
+        ada.chat.send_text_message(text)
+        with got:
+            assert got.wait_for(lambda text=text: text in arrived, 10)
+        if i >= 20:  # warm-up
+            samples.append(arrived[text] - start)
+    ada.leave()
+    bob.leave()
+    return Figure("latency  rtk-widget client (send ack -> newMessage callback)", percentiles(samples))
+
+
+def bare_latency(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
+    async def run() -> list[float]:
+        url = f"ws://127.0.0.1:{servers['bare_port']}/relay"
+        async with connect(url, compression=None) as sender, connect(url, compression=None) as receiver:
+            await asyncio.sleep(0.05)  # both registered with the relay before the first frame
+            frame = _history_frame()
+            samples = []
+            for i in range(args.messages + 20):
+                start = time.perf_counter()
+                await sender.send(frame)
+                decode_frame(await receiver.recv())  # type: ignore[arg-type]
+                if i >= 20:
+                    samples.append(time.perf_counter() - start)
+            return samples
+
+    return Figure("latency  bare websockets relay (send -> recv)", percentiles(asyncio.run(run())))
+
+
+def client_ingest(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
+    from rtk_widget.client import Meeting
+
+    ada = Meeting(servers["tokens"][0], base_url=servers["base_url"])
+    ada.join()
+    ada.chat.update_rate_limits(10**9, 60)
+
+    async def fill() -> None:
+        gate = asyncio.Semaphore(64)
+
+        async def one(i: int) -> None:
+            async with gate:
+                await ada.chat.send_text_message_async(f"{i:08d}{TEXT}")
+
+        await asyncio.gather(*(one(i) for i in range(args.history - len(ada.chat.messages))))
+
+    asyncio.run(fill())
+    cara = Meeting(servers["tokens"][2], base_url=servers["base_url"])
+    start = time.perf_counter()
+    cara.join()
+    elapsed = time.perf_counter() - start
+    count = len(cara.chat.messages)
+    assert count >= args.history, count
+    cara.leave()
+    ada.leave()
+    return Figure("ingest   rtk-widget client (join + catch-up)", f"{count / elapsed:10.0f} messages/s "
+                  f"({count} in {elapsed:.2f} s)")
+
+
+def bare_ingest(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
+    async def run() -> float:
+        url = f"ws://127.0.0.1:{servers['bare_port']}/blast/{args.history}"
+        async with connect(url, compression=None, max_size=None) as ws:
+            start = time.perf_counter()
+            for _ in range(args.history):
+                frame = decode_frame(await ws.recv())  # type: ignore[arg-type]
+                SendChatMessageToRoomResponse.FromString(frame.payload)
+            return time.perf_counter() - start
+
+    elapsed = asyncio.run(run())
+    return Figure("ingest   bare websockets (recv + protobuf decode)",
+                  f"{args.history / elapsed:10.0f} messages/s ({args.history} in {elapsed:.2f} s)")
+
+
+LEGS: list[Callable[[dict[str, Any], argparse.Namespace], Figure]] = [
+    client_latency, bare_latency, client_ingest, bare_ingest]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=1000, help="latency samples per leg")
+    parser.add_argument("--history", type=int, default=10000, help="messages a joining client ingests")
+    parser.add_argument("--quick", action="store_true", help="300 samples, 3000 history messages")
+    args = parser.parse_args()
+    if args.quick:
+        args.messages, args.history = 300, 3000
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.get_context("spawn").Process(target=_serve, args=(child,), daemon=True)
+    process.start()
+    servers = parent.recv()
+    try:
+        for leg in LEGS:
+            figure = leg(servers, args)
+            print(f"{figure.leg:<58} {figure.value}", flush=True)
+    finally:
+        parent.send("stop")
+        process.join(10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+/**
+ * The comm protocol between the browser and `rtk_widget/widget/_protocol.py`.
+ *
+ * A Python contract test parses the string literals of `KINDS` from this file and compares
+ * them with the Python side, so every kind lives here once, as a literal.
+ */
+
+export const KINDS = {
+  page: "page",
+  catchUp: "catch-up",
+  uploadChunk: "upload-chunk",
+  send: "send",
+  edit: "edit",
+  delete: "delete",
+  pin: "pin",
+  unpin: "unpin",
+  media: "media",
+  cancel: "cancel",
+  deltas: "deltas",
+  reset: "reset",
+  scrollTo: "scroll-to",
+} as const;
+
+export const ERROR_CODES = [
+  "rate_limited",
+  "text_too_long",
+  "empty",
+  "forbidden",
+  "not_found",
+  "upload_refused",
+  "disconnected",
+  "timeout",
+  "invalid",
+  "internal",
+] as const;
+
+/** Error codes sent by Python, plus `aborted` which only the browser produces. */
+export type ErrorCode = (typeof ERROR_CODES)[number] | "aborted";
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  retryAfterMs?: number;
+}
+
+/** A sort key that ascends with the feed; Python sends numbers (seq), strings compare too. */
+export type Order = number | string;
+
+export type MessageType = "text" | "image" | "file" | "custom";
+
+export interface WireMessage {
+  id: string;
+  type: MessageType;
+  userId: string;
+  displayName: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+  order: Order;
+  edited: boolean;
+  pinned: boolean;
+  /** Empty means public. */
+  targetUserIds: string[];
+  text?: string;
+  link?: string;
+  name?: string;
+  size?: number;
+}
+
+export type Delta = { op: "upsert"; message: WireMessage } | { op: "remove"; id: string };
+
+/** What each request kind carries (`msg`) and what its response holds. */
+export interface RequestMap {
+  [KINDS.page]: {
+    msg: { before: Order | null; limit: number };
+    response: { messages: WireMessage[]; hasMore: boolean; feedSeq: number };
+  };
+  [KINDS.catchUp]: {
+    msg: { after: number };
+    response: { deltas: Delta[]; feedSeq: number } | { reset: true };
+  };
+  [KINDS.uploadChunk]: {
+    msg: { uploadId: string; index: number; last: boolean; name: string; mime: string; size: number };
+    response: { received: number };
+  };
+  [KINDS.send]: {
+    msg: { text?: string; uploadId?: string; as?: "image" | "file"; to?: string[] };
+    response: { message: WireMessage };
+  };
+  [KINDS.edit]: { msg: { messageId: string; text: string }; response: { message: WireMessage } };
+  [KINDS.delete]: { msg: { messageId: string }; response: Record<string, never> };
+  [KINDS.pin]: { msg: { messageId: string }; response: { message: WireMessage } };
+  [KINDS.unpin]: { msg: { messageId: string }; response: { message: WireMessage } };
+  [KINDS.media]: { msg: { link: string }; response: { mime: string; name: string } };
+}
+
+export type RequestKind = keyof RequestMap;
+export type RequestMsg<K extends RequestKind> = RequestMap[K]["msg"];
+export type ResponseOf<K extends RequestKind> = RequestMap[K]["response"];
+
+export interface RequestEnvelope<K extends RequestKind = RequestKind> {
+  kind: K;
+  id: string;
+  msg: RequestMsg<K>;
+}
+
+export interface CancelEnvelope {
+  kind: typeof KINDS.cancel;
+  msg: { targetId: string };
+}
+
+export type ResponseEnvelope =
+  | { kind: `${RequestKind}-response`; id: string; response: unknown }
+  | { kind: `${RequestKind}-response`; id: string; error: ErrorPayload };
+
+export type Push =
+  | { kind: typeof KINDS.deltas; first: number; items: Delta[] }
+  | { kind: typeof KINDS.reset }
+  | { kind: typeof KINDS.scrollTo; messageId: string };
+
+export const RESPONSE_SUFFIX = "-response";
+
+export function responseKind(kind: RequestKind): `${RequestKind}-response` {
+  return `${kind}${RESPONSE_SUFFIX}` as `${RequestKind}-response`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function isResponseEnvelope(value: unknown): value is ResponseEnvelope {
+  return (
+    isRecord(value) &&
+    typeof value.kind === "string" &&
+    value.kind.endsWith(RESPONSE_SUFFIX) &&
+    typeof value.id === "string" &&
+    ("response" in value || "error" in value)
+  );
+}
+
+function isOrder(value: unknown): value is Order {
+  return typeof value === "number" || typeof value === "string";
+}
+
+/** Validates a message from Python; anything malformed is dropped rather than rendered. */
+export function isWireMessage(value: unknown): value is WireMessage {
+  if (!isRecord(value)) return false;
+  return (
+    typeof value.id === "string" &&
+    typeof value.type === "string" &&
+    typeof value.userId === "string" &&
+    typeof value.displayName === "string" &&
+    typeof value.time === "number" &&
+    isOrder(value.order) &&
+    Array.isArray(value.targetUserIds) &&
+    value.targetUserIds.every((t) => typeof t === "string")
+  );
+}
+
+export function isDelta(value: unknown): value is Delta {
+  if (!isRecord(value)) return false;
+  if (value.op === "upsert") return isWireMessage(value.message);
+  return value.op === "remove" && typeof value.id === "string";
+}
+
+/** Parses a push from Python, or returns null for anything else (foreign kinds are ignored). */
+export function parsePush(value: unknown): Push | null {
+  if (!isRecord(value)) return null;
+  switch (value.kind) {
+    case KINDS.deltas:
+      if (typeof value.first !== "number" || !Array.isArray(value.items)) return null;
+      if (!value.items.every(isDelta)) return null;
+      return { kind: KINDS.deltas, first: value.first, items: value.items };
+    case KINDS.reset:
+      return { kind: KINDS.reset };
+    case KINDS.scrollTo:
+      return typeof value.messageId === "string" ? { kind: KINDS.scrollTo, messageId: value.messageId } : null;
+    default:
+      return null;
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return value === "aborted" || (ERROR_CODES as readonly unknown[]).includes(value);
+}
+
+/** Normalises an error object from Python; unknown codes become `internal`. */
+export function parseError(value: unknown): ErrorPayload {
+  if (!isRecord(value)) return { code: "internal", message: "Malformed error" };
+  const code = isErrorCode(value.code) ? value.code : "internal";
+  const message = typeof value.message === "string" ? value.message : String(value.code ?? "error");
+  const retry = value.retryAfterMs;
+  return typeof retry === "number" && retry >= 0 ? { code, message, retryAfterMs: retry } : { code, message };
+}
+
+export function compareOrder(a: Order, b: Order): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}

@@ -1,0 +1,220 @@
+import { button, h, setAttr } from "../dom";
+import { renderRichText } from "../format/markdown";
+import { formatSize } from "../format/size";
+import { avatarHue, displayText, initials } from "../format/text";
+import { formatFullTime, formatMessageTime } from "../format/time";
+import { type MediaCache, loadImage } from "../media";
+import type { WireMessage } from "../protocol";
+import type { PendingSend } from "../store";
+import type { MediaMode } from "../traits";
+import type { Row } from "./rows";
+
+/** Action names carried in `data-action`; the panel handles clicks by delegation. */
+export const ACTIONS = {
+  edit: "edit",
+  saveEdit: "save-edit",
+  cancelEdit: "cancel-edit",
+  askDelete: "ask-delete",
+  confirmDelete: "confirm-delete",
+  cancelDelete: "cancel-delete",
+  pin: "pin",
+  unpin: "unpin",
+  openImage: "open-image",
+  download: "download",
+  discard: "discard",
+  retry: "retry",
+  cancelUpload: "cancel-upload",
+} as const;
+
+/** What a row needs to know about the viewer and the panel's state. */
+export interface RowContext {
+  selfId: string | null;
+  canPin: boolean;
+  nameOf(userId: string): string;
+  mediaMode: MediaMode;
+  media: MediaCache;
+  now: number;
+  editingId: string | null;
+  confirmingDeleteId: string | null;
+}
+
+/** A text button; `accessibleName` adds context for screen readers ("Edit" → "Edit message"). */
+function actionButton(action: string, label: string, accessibleName?: string): HTMLButtonElement {
+  const el = button(label, { className: "rtkw-button" });
+  if (accessibleName) setAttr(el, "aria-label", accessibleName);
+  el.dataset.action = action;
+  return el;
+}
+
+/** "to Bob" on your own private messages, "private" on those sent to you. */
+export function audienceLabel(message: WireMessage, ctx: Pick<RowContext, "selfId" | "nameOf">): string | null {
+  if (message.targetUserIds.length === 0) return null;
+  // RealtimeKit lists the sender among the targets too; only the other people count.
+  const audience = message.targetUserIds.filter((id) => id !== message.userId);
+  if (message.userId === ctx.selfId) {
+    return audience.length ? `to ${audience.map((id) => displayText(ctx.nameOf(id), 40)).join(", ")}` : "private";
+  }
+  const others = audience.filter((id) => id !== ctx.selfId).length;
+  return others > 0 ? `private, to you and ${others} other${others > 1 ? "s" : ""}` : "private";
+}
+
+function header(message: WireMessage, own: boolean, ctx: RowContext): HTMLElement {
+  const name = displayText(message.displayName || message.userId);
+  const avatar = h("div", { className: "rtkw-avatar", text: initials(message.displayName), attrs: { "aria-hidden": "true" } });
+  avatar.style.backgroundColor = `hsl(${avatarHue(message.userId)} 55% 42%)`;
+  const time = h("time", {
+    className: "rtkw-time",
+    text: formatMessageTime(message.time, ctx.now),
+    attrs: { datetime: new Date(message.time).toISOString(), title: formatFullTime(message.time) },
+  });
+  const audience = audienceLabel(message, ctx);
+  return h("div", { className: "rtkw-header" }, [
+    avatar,
+    h("bdi", { className: "rtkw-name", text: name }),
+    own ? h("span", { className: "rtkw-you", text: "(you)" }) : null,
+    time,
+    audience ? h("span", { className: "rtkw-badge rtkw-private", text: audience }) : null,
+  ]);
+}
+
+/** "PDF" for report.pdf: a short type label instead of an icon font. */
+export function extensionLabel(name: string): string {
+  const match = /\.([\p{L}\p{N}]{1,5})$/u.exec(name.trim());
+  return match ? match[1]!.toUpperCase() : "FILE";
+}
+
+function fileCard(name: string, size: number | undefined, action: string, label: string): HTMLElement {
+  const shown = displayText(name || "file", 120);
+  const download = actionButton(action, label, `${label} ${shown}`);
+  return h("div", { className: "rtkw-file" }, [
+    h("span", { className: "rtkw-file-icon", text: extensionLabel(name), attrs: { "aria-hidden": "true" } }),
+    h("span", { className: "rtkw-file-info" }, [
+      h("bdi", { className: "rtkw-file-name", text: shown, attrs: { title: shown } }),
+      h("span", { className: "rtkw-file-size", text: size === undefined ? "" : formatSize(size) }),
+    ]),
+    download,
+  ]);
+}
+
+function imageBody(message: WireMessage, ctx: RowContext): HTMLElement {
+  const name = displayText(message.name || "image", 120);
+  const img = h("img", { className: "rtkw-image", attrs: { alt: name, loading: "lazy", decoding: "async" } });
+  const open = h("button", { className: "rtkw-image-button", attrs: { type: "button", "aria-label": `Open image ${name}` } }, [img]);
+  open.dataset.action = ACTIONS.openImage;
+  const wrapper = h("div", { className: "rtkw-image-wrapper" }, [open]);
+  if (message.link) {
+    loadImage(img, message.link, ctx.mediaMode, ctx.media, () => {
+      wrapper.replaceChildren(
+        h("span", { className: "rtkw-media-error", text: "Image unavailable" }),
+        fileCard(message.name ?? "image", message.size, ACTIONS.download, "Download"),
+      );
+    });
+  }
+  return wrapper;
+}
+
+function body(message: WireMessage, ctx: RowContext): HTMLElement {
+  switch (message.type) {
+    case "image":
+      return imageBody(message, ctx);
+    case "file":
+      return fileCard(message.name ?? "file", message.size, ACTIONS.download, "Download");
+    default: {
+      const text = h("div", { className: "rtkw-text", attrs: { dir: "auto" } });
+      text.appendChild(renderRichText(message.text ?? ""));
+      return text;
+    }
+  }
+}
+
+function editor(message: WireMessage): HTMLElement {
+  const input = h("textarea", { className: "rtkw-edit-input", attrs: { "aria-label": "Edit message", rows: 2 } });
+  input.value = message.text ?? "";
+  input.dataset.role = "edit-input";
+  return h("div", { className: "rtkw-editor" }, [
+    input,
+    h("div", { className: "rtkw-editor-buttons" }, [
+      h("span", { className: "rtkw-hint", text: "Enter to save, Escape to cancel" }),
+      actionButton(ACTIONS.cancelEdit, "Cancel"),
+      actionButton(ACTIONS.saveEdit, "Save"),
+    ]),
+  ]);
+}
+
+function actions(message: WireMessage, own: boolean, ctx: RowContext): HTMLElement | null {
+  if (ctx.confirmingDeleteId === message.id) {
+    return h("div", { className: "rtkw-confirm", attrs: { role: "group", "aria-label": "Confirm delete" } }, [
+      h("span", { text: "Delete this message?" }),
+      actionButton(ACTIONS.confirmDelete, "Delete"),
+      actionButton(ACTIONS.cancelDelete, "Cancel"),
+    ]);
+  }
+  const buttons: HTMLButtonElement[] = [];
+  if (own && message.type === "text") buttons.push(actionButton(ACTIONS.edit, "Edit", "Edit message"));
+  if (ctx.canPin && message.targetUserIds.length === 0) {
+    buttons.push(message.pinned ? actionButton(ACTIONS.unpin, "Unpin", "Unpin message") : actionButton(ACTIONS.pin, "Pin", "Pin message"));
+  }
+  if (own) buttons.push(actionButton(ACTIONS.askDelete, "Delete", "Delete message"));
+  if (buttons.length === 0) return null;
+  return h("div", { className: "rtkw-actions", attrs: { role: "toolbar", "aria-label": "Message actions" } }, buttons);
+}
+
+function marks(message: WireMessage): HTMLElement | null {
+  if (!message.edited && !message.pinned) return null;
+  return h("div", { className: "rtkw-marks" }, [
+    message.pinned ? h("span", { className: "rtkw-badge rtkw-pinned", text: "Pinned" }) : null,
+    message.edited ? h("span", { className: "rtkw-edited", text: "(edited)" }) : null,
+  ]);
+}
+
+function renderMessage(row: Extract<Row, { kind: "message" }>, ctx: RowContext): HTMLElement[] {
+  const { message, own } = row;
+  const parts: HTMLElement[] = [];
+  if (row.groupStart) parts.push(header(message, own, ctx));
+  else parts.push(h("span", { className: "rtkw-sr", text: `${displayText(message.displayName)}:` }));
+  const bubble = h("div", { className: "rtkw-bubble" }, [
+    ctx.editingId === message.id ? editor(message) : body(message, ctx),
+    marks(message),
+  ]);
+  const toolbar = actions(message, own, ctx);
+  // The toolbar sits beside the bubble, so showing it on hover never changes the row's height.
+  parts.push(h("div", { className: "rtkw-line" }, [bubble, toolbar]));
+  return parts;
+}
+
+function renderPending(pending: PendingSend): HTMLElement[] {
+  const what = pending.kind === "text" ? pending.text ?? "" : displayText(pending.fileName ?? "file", 120);
+  const content = h("div", { className: "rtkw-text", text: what, attrs: { dir: "auto" } });
+  const status =
+    pending.status === "failed"
+      ? h("div", { className: "rtkw-pending-status rtkw-failed" }, [
+          h("span", { text: `Not sent: ${pending.error?.message ?? "unknown error"}` }),
+          actionButton(ACTIONS.retry, "Retry", "Retry sending"),
+          actionButton(ACTIONS.discard, "Dismiss", "Dismiss this unsent message"),
+        ])
+      : h("div", { className: "rtkw-pending-status" }, [
+          h("span", { text: pending.progress !== undefined && pending.progress < 1 ? "Uploading…" : "Sending…" }),
+          pending.progress !== undefined
+            ? h("progress", { attrs: { max: 1, value: pending.progress, "aria-label": "Upload progress" } })
+            : null,
+          pending.progress !== undefined && pending.progress < 1 ? actionButton(ACTIONS.cancelUpload, "Cancel", "Cancel upload") : null,
+        ]);
+  return [h("div", { className: "rtkw-bubble" }, [content, status])];
+}
+
+/** Builds the `<article>` for one row of the feed; `setSize` is -1 while older history is unloaded. */
+export function renderRow(row: Row, index: number, setSize: number, ctx: RowContext): HTMLElement {
+  const own = row.kind === "pending" || row.own;
+  const article = h("article", {
+    className: `rtkw-row${own ? " rtkw-own" : ""}${row.kind === "pending" ? " rtkw-pending" : ""}${
+      row.kind === "message" && row.groupStart ? " rtkw-group-start" : ""
+    }`,
+    attrs: { tabindex: -1, "aria-posinset": index + 1, "aria-setsize": setSize },
+  });
+  article.dataset.key = row.key;
+  setAttr(article, "aria-busy", row.kind === "pending" && row.pending.status === "sending");
+  for (const part of row.kind === "message" ? renderMessage(row, ctx) : renderPending(row.pending)) {
+    article.appendChild(part);
+  }
+  return article;
+}

@@ -1,0 +1,187 @@
+import { Listeners, h } from "../dom";
+import { displayText } from "../format/text";
+import { type MediaCache, downloadAttachment } from "../media";
+import type { WireMessage } from "../protocol";
+import type { ChatSession } from "../session";
+import { pinnedMessages } from "../store";
+import {
+  type TraitSource,
+  readLastError,
+  readLimits,
+  readMediaMode,
+  readParticipants,
+  readSelfInfo,
+  readString,
+} from "../traits";
+import { Composer } from "./composer";
+import { Feed, type Viewer } from "./feed";
+import { Lightbox } from "./lightbox";
+import { PinnedBar } from "./pinned-bar";
+import { StatusArea } from "./status";
+
+export interface PanelDeps {
+  model: TraitSource;
+  session: ChatSession;
+  media: MediaCache;
+  /** Overrides row measurement (tests use a fake layout). */
+  measure?(el: HTMLElement): number;
+}
+
+/** The mounted panel, for tests; `destroy` removes everything it added. */
+export interface Panel {
+  root: HTMLElement;
+  feed: Feed;
+  composer: Composer;
+  status: StatusArea;
+  pinned: PinnedBar;
+  lightbox: Lightbox;
+  destroy(): void;
+}
+
+const TRAIT_EVENTS = ["self_info", "participants", "limits", "media_mode", "connection_state", "last_error", "title"] as const;
+
+/** Builds the chat panel in `el` from the model-level session and returns its handle. */
+export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
+  const { model, session, media } = deps;
+  const listeners = new Listeners();
+
+  const viewer = (): Viewer => {
+    const self = readSelfInfo(model.get("self_info"));
+    const names = new Map(readParticipants(model.get("participants")).map((p) => [p.userId, p.displayName]));
+    return {
+      selfId: self?.userId ?? null,
+      canPin: self?.permissions.canPin ?? false,
+      mediaMode: readMediaMode(model.get("media_mode")),
+      maxTextLength: readLimits(model.get("limits")).maxTextLength,
+      nameOf: (userId) => names.get(userId) ?? userId,
+    };
+  };
+
+  const title = h("h2", { className: "rtkw-title" });
+  const status = new StatusArea();
+  const lightbox = new Lightbox(el);
+  const showError = (error: { code: string; message: string; retryAfterMs?: number }): void => status.showError(error);
+
+  const openImage = (src: string, message: WireMessage): void => {
+    const name = displayText(message.name || "image", 120);
+    lightbox.open(src, `${name} — shared by ${displayText(message.displayName)}`, () => {
+      if (message.link) {
+        downloadAttachment(message.link, message.name ?? "image", viewer().mediaMode, media).catch((e: unknown) =>
+          showError({ code: "internal", message: `Download failed: ${String(e)}` }),
+        );
+      }
+    });
+  };
+
+  const feed = new Feed({ session, media, viewer, openImage, showError, ...(deps.measure ? { measure: deps.measure } : {}) });
+  const pinned = new PinnedBar((id) => void feed.jumpTo(id));
+  const composer = new Composer({
+    onSend: ({ text, files, to }) => {
+      status.clearError();
+      void feed.jumpToLatest();
+      void (async () => {
+        for (const file of files) await session.sendAttachment({ file, name: file.name || "pasted file" }, to);
+        if (text) await session.sendText(text, to);
+      })();
+    },
+    onEditLast: () => feed.editLast(),
+    onRejectFile: (message) => showError({ code: "upload_refused", message }),
+  });
+
+  const root = h("section", { className: "rtkw-root", attrs: { "aria-label": "Meeting chat" } }, [
+    h("header", { className: "rtkw-top" }, [title, status.el]),
+    pinned.el,
+    feed.el,
+    composer.el,
+  ]);
+  el.appendChild(root);
+
+  const applyTraits = (): void => {
+    const self = readSelfInfo(model.get("self_info"));
+    title.textContent = displayText(readString(model.get("title")) || "Chat", 120);
+    status.setConnection(readString(model.get("connection_state")));
+    const limits = readLimits(model.get("limits"));
+    composer.setLimits(limits.maxTextLength, limits.maxUploadBytes);
+    composer.setParticipants(readParticipants(model.get("participants")), self?.userId ?? null);
+    composer.setPermissions(
+      self?.permissions.canSend ?? true,
+      self?.permissions.canSendFiles ?? true,
+      self?.permissions.canSendPrivate ?? true,
+    );
+  };
+  const onTraitChange = (): void => {
+    applyTraits();
+    feed.rerender();
+  };
+  const onLastError = (): void => {
+    const error = readLastError(model.get("last_error"));
+    if (error) showError(error);
+  };
+  for (const name of TRAIT_EVENTS) {
+    const handler = name === "last_error" ? onLastError : onTraitChange;
+    model.on(`change:${name}`, handler);
+    listeners.add(() => model.off(`change:${name}`, handler));
+  }
+  applyTraits();
+  onLastError();
+
+  const render = (): void => {
+    const state = session.state;
+    feed.sync(state);
+    pinned.update(pinnedMessages(state));
+  };
+  listeners.add(session.store.subscribe(render));
+  listeners.add(session.onError((error) => showError(error)));
+  listeners.add(session.onScrollTo((id) => void feed.jumpTo(id)));
+
+  // Escape in the message list goes back to the composer (the inline editor handles its own).
+  listeners.on(feed.el, "keydown", (event) => {
+    if (event.key === "Escape" && !event.defaultPrevented) composer.focus();
+  });
+
+  // Dropping or pasting files onto the panel attaches them to the draft.
+  listeners.on(root, "dragover", (event) => {
+    if (event.dataTransfer?.types.includes("Files")) {
+      event.preventDefault();
+      root.classList.add("rtkw-dropping");
+    }
+  });
+  listeners.on(root, "dragleave", (event) => {
+    if (event.target === root) root.classList.remove("rtkw-dropping");
+  });
+  listeners.on(root, "drop", (event) => {
+    root.classList.remove("rtkw-dropping");
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (files.length === 0) return;
+    event.preventDefault();
+    composer.addFiles(files);
+    composer.focus();
+  });
+  listeners.on(root, "paste", (event) => {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (files.length === 0) return;
+    event.preventDefault();
+    composer.addFiles(files);
+  });
+
+  render();
+  void feed.load();
+
+  return {
+    root,
+    feed,
+    composer,
+    status,
+    pinned,
+    lightbox,
+    destroy: () => {
+      listeners.removeAll();
+      lightbox.close();
+      feed.destroy();
+      composer.destroy();
+      pinned.destroy();
+      status.destroy();
+      root.remove();
+    },
+  };
+}

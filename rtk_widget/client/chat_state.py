@@ -1,0 +1,226 @@
+"""Applying the server's chat frames to the store, catching up, and raising chat events.
+
+Pushes, replies and catch-up answers all go through here on the network loop.
+On rtk-widget servers a revision past ``last_rev + 1`` (or a reconnect) triggers
+``SYNC_CHANGES`` from ``last_rev``, looped while ``more``; RealtimeKit has no sync,
+so after a reconnect the public history after the newest known time is re-fetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rtk_widget.client.chat_history import MessageStore
+from rtk_widget.client.connection import Connection
+from rtk_widget.client.errors import ChatError, RequestTimeoutError
+from rtk_widget.client.events import EventEmitter
+from rtk_widget.client.messages import Message, from_proto
+from rtk_widget.wire import chat_pb2 as pb
+from rtk_widget.wire.envelope import Frame, MalformedFrameError, parse_payload
+from rtk_widget.wire.events import Event
+from rtk_widget.wire.sync_pb2 import SyncRequest, SyncResponse
+
+logger = logging.getLogger("rtk_widget")
+
+SYNC_PAGE = 500
+REFETCH_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ChatUpdateEvent:
+    """Payload of ``chatUpdate``: ``action`` is "add", "edit" or "delete".
+
+    ``messages`` is the chat's message list when the callback reads it. Supports
+    ``event["message"]`` too, like the SDK's destructured payload.
+    """
+
+    action: Literal["add", "edit", "delete"]
+    message: Message
+    _store: MessageStore = field(repr=False, compare=False)
+
+    @property
+    def messages(self) -> list[Message]:
+        """Every message of the chat, in order (``chat.messages``)."""
+        return self._store.messages()
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+
+@dataclass(frozen=True, slots=True)
+class PinEvent:
+    """Payload of ``pinMessage`` and ``unpinMessage``."""
+
+    message: Message
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+
+class ChatState:
+    """The chat's store plus the logic that keeps it equal to the server's state."""
+
+    def __init__(self, emitter: EventEmitter) -> None:
+        self.store = MessageStore()
+        self.emitter = emitter
+        self.connection: Connection | None = None
+        self.sync_supported = True
+        self.own_user_id = ""
+        # RealtimeKit may not echo the request id on the push to the sender: own sends are
+        # then matched by content, (payload_type, payload) → pending request ids.
+        self.awaiting_echo: dict[tuple[int, str], list[str]] = {}
+        self.extra_counterparts: Callable[[], Iterable[str]] = tuple
+        """More user ids to re-fetch private messages with (the meeting sets: joined participants)."""
+        self._sync_task: asyncio.Task[None] | None = None
+        self._sync_again = False
+
+    # ----- applying -----
+
+    def apply_message(self, message: Message, *, emit: bool = True) -> None:
+        """Insert or update one message and raise the events for what changed."""
+        outcome = self.store.apply(message)
+        if outcome is None or not emit:
+            return
+        change, previous = outcome
+        self.emitter.emit("chatUpdate", ChatUpdateEvent(change, message, self.store))
+        if change == "add":
+            self.emitter.emit("newMessage", message)
+        elif previous is not None and previous.pinned != message.pinned:
+            self.emitter.emit("pinMessage" if message.pinned else "unpinMessage", PinEvent(message))
+
+    def apply_delete(self, chat_id: str, *, emit: bool = True) -> None:
+        """Apply a deletion (with a tombstone, so a late copy cannot bring it back)."""
+        removed = self.store.remove(chat_id)
+        if removed is not None and emit:
+            self.emitter.emit("chatUpdate", ChatUpdateEvent("delete", removed, self.store))
+
+    def handle_push(self, frame: Frame) -> None:
+        """Apply a chat frame (push or reply) from the socket."""
+        event = frame.event
+        try:
+            if event in (Event.SEND_MESSAGE_TO_ROOM, Event.SEND_MESSAGE_TO_PEERS, Event.EDIT_MESSAGE):
+                wrapper = parse_payload(pb.SendChatMessageToRoomResponse, frame.payload)
+                if not wrapper.HasField("message"):
+                    return
+                message = from_proto(wrapper.message)
+                self.apply_message(message)
+                if event != Event.EDIT_MESSAGE:
+                    self._match_echo(frame, message)
+                self._note_rev(message.rev)
+            elif event == Event.DELETE_MESSAGE:
+                deleted = parse_payload(pb.DeleteChatMessageResponse, frame.payload)
+                self.apply_delete(deleted.chat_id)
+                self._note_rev(deleted.rev or None)
+            elif event == Event.PIN_MESSAGE:
+                pin = parse_payload(pb.PinChatMessageResponse, frame.payload)
+                if pin.HasField("message"):
+                    message = from_proto(pin.message)
+                    self.apply_message(message)
+                    self._note_rev(message.rev)
+        except MalformedFrameError:
+            logger.warning("rtk-widget: ignored a malformed chat frame on event %s", event)
+
+    def _match_echo(self, frame: Frame, message: Message) -> None:
+        if self.sync_supported or message.user_id != self.own_user_id or self.connection is None:
+            return
+        waiting = self.awaiting_echo.get((message.payload_type, message.payload))
+        while waiting:
+            if self.connection.resolve(waiting.pop(0), frame):
+                break
+
+    # ----- catching up -----
+
+    def _note_rev(self, rev: int | None) -> None:
+        if self.sync_supported and self.store.note_rev(rev):
+            self.request_sync()
+
+    def request_sync(self) -> None:
+        """Start a catch-up in the background (coalesced with one already running)."""
+        if self._sync_task is not None and not self._sync_task.done():
+            self._sync_again = True
+            return
+        self._sync_task = asyncio.get_running_loop().create_task(self._background_sync())
+
+    async def _background_sync(self) -> None:
+        self._sync_again = True
+        while self._sync_again:
+            self._sync_again = False
+            before = self.store.last_rev
+            try:
+                gap = await self.sync(internal=False)
+            except ChatError as exc:
+                logger.info("rtk-widget: catch-up failed (%s); retrying on the next change", exc)
+                return
+            # A gap that survives an answer that made progress is worth another round.
+            self._sync_again = self._sync_again or (gap and self.store.last_rev > before)
+
+    async def sync(self, *, internal: bool, emit: bool = True) -> bool:
+        """``SYNC_CHANGES`` from ``last_rev`` until ``more`` is false; True if a gap remains."""
+        assert self.connection is not None
+        gap = False
+        while True:
+            request = SyncRequest(after_rev=self.store.last_rev, limit=SYNC_PAGE)
+            frame = await self.connection.request(Event.SYNC_CHANGES, request.SerializeToString(),
+                                                  internal=internal)
+            answer = parse_payload(SyncResponse, frame.payload)
+            for proto in answer.messages:
+                self.apply_message(from_proto(proto), emit=emit)
+            for chat_id in answer.deleted_ids:
+                self.apply_delete(chat_id, emit=emit)
+            gap = self.store.cover(answer.rev)
+            if not answer.more:
+                return gap
+
+    async def load_history(self, *, reconnected: bool) -> None:
+        """Fill the store when (re)joining: sync on rtk-widget servers, else getMessages / re-fetch."""
+        assert self.connection is not None
+        if self.sync_supported:
+            try:
+                await self.sync(internal=True, emit=reconnected)
+            except RequestTimeoutError:
+                raise
+            except ChatError:
+                # A server without our extension refuses SYNC_CHANGES: fall back to RealtimeKit's way.
+                self.sync_supported = False
+            else:
+                return
+        if not reconnected:
+            frame = await self.connection.request(Event.GET_MESSAGES, internal=True)
+            history = parse_payload(pb.GetChatMessagesResponse, frame.payload)
+            for proto in history.messages:
+                self.apply_message(from_proto(proto), emit=False)
+            return
+        since = self.store.latest_time_ms()
+        await self._refetch_after(since, None)
+        for user_id in sorted(self.counterparts()):
+            await self._refetch_after(since, user_id)
+
+    def counterparts(self) -> set[str]:
+        """User ids whose private conversations with us are re-fetched after a reconnect
+        (everyone we shared a private message with, plus ``extra_counterparts()``)."""
+        users = {u for m in self.store.messages() for u in m.target_user_ids}
+        users.update(self.extra_counterparts())
+        users.discard(self.own_user_id)
+        return users
+
+    async def _refetch_after(self, time_ms: int, user_id: str | None) -> None:
+        """Public messages (or the private ones shared with ``user_id``) at or after ``time_ms``."""
+        assert self.connection is not None
+        while True:
+            request = pb.GetPaginatedChatMessageRoomRequest(time_stamp=time_ms, size=REFETCH_PAGE)
+            if user_id is not None:
+                request.filters.user_id = user_id
+            frame = await self.connection.request(Event.GET_PAGINATED_MESSAGES, request.SerializeToString(),
+                                                  internal=True)
+            page = parse_payload(pb.GetPaginatedChatMessageRoomResponse, frame.payload)
+            messages = [from_proto(p) for p in page.messages]
+            for message in messages:
+                self.apply_message(message)
+            newest = max((m.time_ms for m in messages), default=time_ms)
+            if not page.next or newest <= time_ms:
+                return
+            time_ms = newest

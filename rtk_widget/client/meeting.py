@@ -1,0 +1,333 @@
+"""``Meeting``: join a meeting with a participant token and use its chat.
+
+Three ways in::
+
+    Meeting.local(display_name="Ada")                    # embedded server, joined
+    Meeting(token, base_url="http://127.0.0.1:8080")     # an rtk-widget server
+    Meeting(token)                                       # RealtimeKit (realtime.cloudflare.com)
+
+Meeting events (``on``/``once``/``off``): ``socketConnectionUpdate``
+(:class:`ConnectionUpdate`), ``roomJoined`` and ``roomLeft`` (None).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from rtk_widget.client.chat import Chat, ChatSession
+from rtk_widget.client.connection import Backoff, Connection, ConnectionState
+from rtk_widget.client.errors import AuthenticationError, ChatError, ConnectionLostError, NotJoinedError
+from rtk_widget.client.events import Callback, Dispatcher, EventEmitter, default_dispatcher
+from rtk_widget.client.local import local_participant
+from rtk_widget.client.participants import ChatPermissions, Participant, Participants, SelfParticipant
+from rtk_widget.client.runtime import blocking, get_runtime, network
+from rtk_widget.client.uploads import Uploader
+from rtk_widget.client.urls import (
+    DEFAULT_BASE_URI,
+    SDK_VERSION,
+    Endpoints,
+    endpoints_for_base_uri,
+    endpoints_for_base_url,
+    parse_token,
+)
+from rtk_widget.wire import room_pb2 as room
+from rtk_widget.wire.envelope import Frame, MalformedFrameError, parse_payload
+from rtk_widget.wire.events import Event
+
+CHAT_EVENTS = frozenset({Event.SEND_MESSAGE_TO_ROOM, Event.SEND_MESSAGE_TO_PEERS, Event.EDIT_MESSAGE,
+                         Event.DELETE_MESSAGE, Event.PIN_MESSAGE})
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionUpdate:
+    """Payload of ``socketConnectionUpdate``: the new state and the reconnection attempt (0 when none)."""
+
+    state: ConnectionState
+    reconnection_attempt: int
+
+
+class Meeting:
+    """A participant's connection to one meeting, with ``chat``, ``participants`` and ``self``.
+
+    Nothing happens on the network until :meth:`join`. The token's ``meetingId`` is
+    read like the SDK does (no signature check); a token without one raises
+    :class:`AuthenticationError`. ``base_url`` selects an rtk-widget server; without
+    it ``base_uri`` follows RealtimeKit's layout (``https://api.<base_uri>``).
+    ``backoff`` tunes reconnection, ``request_timeout`` every request (20 s like the
+    SDK), ``dispatcher`` where callbacks run (default: Jupyter's main thread, or one
+    callback thread in scripts).
+    """
+
+    def __init__(self, token: str, *, base_url: str | None = None, base_uri: str = DEFAULT_BASE_URI,
+                 request_timeout: float = 20.0, backoff: Backoff | None = None,
+                 dispatcher: Dispatcher | None = None, ping_timeout: float = 30.0) -> None:
+        self._claims = parse_token(token)
+        self._token = token
+        self._base_url = base_url
+        self._base_uri = base_uri
+        self._request_timeout = request_timeout
+        self._backoff = backoff or Backoff()
+        self._ping_timeout = ping_timeout
+        self._api_base = (endpoints_for_base_url(base_url).api_base if base_url
+                          else endpoints_for_base_uri(base_uri, None).api_base)
+        self._runtime = get_runtime()
+        self.dispatcher = dispatcher or default_dispatcher()
+        self._emitter = EventEmitter(self.dispatcher)
+        self.chat = Chat(self._runtime, EventEmitter(self.dispatcher), self._claims.meeting_id)
+        """The meeting's chat."""
+        self.participants = Participants(EventEmitter(self.dispatcher))
+        """The other participants (``participants.joined``)."""
+        self.peer_id = str(uuid.uuid4())
+        self.participants.self_peer_id = self.peer_id
+        self.title = ""
+        self._me: SelfParticipant | None = None
+        self._connection: Connection | None = None
+        self._http: httpx.AsyncClient | None = None
+        self._state = ConnectionState.IDLE
+        self._joined = False
+
+    def __repr__(self) -> str:
+        return f"<Meeting {self.meeting_id} {self._state.value}>"
+
+    @classmethod
+    def local(cls, display_name: str = "Participant", *, meeting: Meeting | str | None = None,
+              preset_name: str | None = None, title: str = "Notebook chat", join: bool = True,
+              **options: Any) -> Meeting:
+        """Join a meeting on the embedded server (started on loopback once per process).
+
+        Creates a new meeting (you get ``group_call_host``) unless ``meeting`` (a
+        ``Meeting`` or a meeting id) names one to join as another participant
+        (``group_call_participant``); ``preset_name`` overrides either.
+        """
+        meeting_id = meeting.meeting_id if isinstance(meeting, Meeting) else meeting
+        runtime = get_runtime()
+        base_url, meeting_id, token = runtime.run(local_participant(
+            runtime, display_name=display_name, meeting_id=meeting_id, title=title, preset_name=preset_name))
+        joined = cls(token, base_url=base_url, **options)
+        if join:
+            joined.join()
+        return joined
+
+    # ----- public state -----
+
+    @property
+    def meeting_id(self) -> str:
+        """The meeting's id (from the token)."""
+        return self._claims.meeting_id
+
+    @property
+    def self(self) -> SelfParticipant:
+        """This participant (peer id, user id, name, picture, preset, permissions); needs :meth:`join`."""
+        if self._me is None:
+            raise NotJoinedError("join the meeting first (meeting.join())")
+        return self._me
+
+    @property
+    def joined(self) -> bool:
+        """True between a successful :meth:`join` and :meth:`leave`."""
+        return self._joined
+
+    @property
+    def connection_state(self) -> ConnectionState:
+        """The socket's state; changes are announced by ``socketConnectionUpdate``."""
+        return self._state
+
+    def on(self, event: str, callback: Callback) -> Callback:
+        """Listen to ``socketConnectionUpdate``, ``roomJoined`` or ``roomLeft``."""
+        return self._emitter.on(event, callback)
+
+    def once(self, event: str, callback: Callback) -> Callback:
+        """Listen to the next occurrence of ``event`` only."""
+        return self._emitter.once(event, callback)
+
+    def off(self, event: str, callback: Callback | None = None) -> None:
+        """Stop listening."""
+        self._emitter.off(event, callback)
+
+    def credentials_for(self, link: str) -> dict[str, str]:
+        """Headers for downloading an attachment at ``link``.
+
+        The participant's token goes only to this meeting's own REST origin (where an
+        rtk-widget server checks private attachments' audience); other hosts get none.
+        """
+        if _origin(link) == _origin(self._api_base):
+            return {"Authorization": f"Bearer {self._token}"}
+        return {}
+
+    # ----- join / leave -----
+
+    @network
+    async def join_async(self) -> None:
+        """Fetch participant details, open the socket, join the room and load the chat."""
+        if self._connection is not None:
+            return
+        self._http = self._http or httpx.AsyncClient(timeout=8.0)
+        api_base = self._api_base
+        details = await self._participant_details(api_base)
+        self._me = _self_from_details(details, self.peer_id)
+        self.title = str((details.get("meeting") or {}).get("title") or "")
+        endpoints = self._endpoints(details)
+        connection = Connection(
+            lambda: endpoints.socket_url(self.meeting_id, self.peer_id, self._token),
+            peer_id=self.peer_id, on_push=self._on_push, on_open=self._on_open, on_state=self._on_state,
+            client_pings=endpoints.cloudflare, backoff=self._backoff, request_timeout=self._request_timeout,
+            ping_timeout=self._ping_timeout)
+        self.chat.state.sync_supported = not endpoints.cloudflare
+        self.chat.state.extra_counterparts = lambda: [p.user_id for p in self.participants.joined]
+        self.chat.attach(ChatSession(connection, self._me,
+                                     Uploader(self._http, api_base, self.meeting_id, self._headers())))
+        self._connection = connection
+        try:
+            await connection.start()
+        except BaseException:
+            self._connection = None
+            self.chat.detach()
+            raise
+        self._joined = True
+        self._emitter.emit("roomJoined", None)
+
+    join = blocking(join_async)
+
+    @network
+    async def leave_async(self) -> None:
+        """Leave the room and close the socket; pending requests fail with ConnectionLostError."""
+        connection, self._connection = self._connection, None
+        self._joined = False
+        if connection is None:
+            return
+        self.chat.detach()
+        if connection.state == ConnectionState.CONNECTED:
+            # Leaving anyway on failure: the server also notices the closed socket.
+            with contextlib.suppress(ChatError):
+                await connection.request(Event.LEAVE_ROOM, room.LeaveRoomRequest().SerializeToString(),
+                                         answer_within=2.0, resend=False)
+        await connection.close()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+        self._emitter.emit("roomLeft", None)
+
+    leave = blocking(leave_async)
+
+    @network
+    async def drop_connection_async(self) -> None:
+        """Close the socket without leaving, as a network failure would (the client reconnects)."""
+        if self._connection is None:
+            raise NotJoinedError("not joined")
+        self._connection.drop()
+
+    drop_connection = blocking(drop_connection_async)
+
+    def __enter__(self) -> Meeting:
+        self.join()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.leave()
+
+    async def __aenter__(self) -> Meeting:
+        await self.join_async()
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.leave_async()
+
+    # ----- network side -----
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token}", "x-realtimekit-version": SDK_VERSION,
+                "tracing-id": self.peer_id,
+                "TRACEPARENT": f"00-{self.peer_id.replace('-', '')}-{secrets.token_hex(8)}-01"}
+
+    async def _participant_details(self, api_base: str) -> dict[str, Any]:
+        assert self._http is not None
+        try:
+            response = await self._http.get(f"{api_base}/v2/internals/participant-details",
+                                            headers=self._headers())
+        except httpx.HTTPError as exc:
+            raise ConnectionLostError(f"Unable to connect to the server at {api_base}: {exc}") from exc
+        if response.status_code in (401, 403):
+            raise AuthenticationError(f"the server refused the token (HTTP {response.status_code})")
+        if response.status_code >= 300:
+            raise ChatError(f"participant-details failed: HTTP {response.status_code} {response.text[:200]}")
+        try:
+            data = response.json()["data"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ChatError(f"unexpected participant-details answer: {response.text[:200]}") from exc
+        if not isinstance(data, dict):
+            raise ChatError("participant-details answered without data")
+        return data
+
+    def _endpoints(self, details: dict[str, Any]) -> Endpoints:
+        if self._base_url:
+            return endpoints_for_base_url(self._base_url)
+        socket = details.get("socket") or {}
+        socket_base = socket.get("base_uri") or socket.get("baseUri")
+        return endpoints_for_base_uri(self._base_uri, str(socket_base) if socket_base else None)
+
+    async def _on_open(self, reconnected: bool) -> None:
+        connection, me = self._connection, self._me
+        assert connection is not None
+        assert me is not None
+        peer = room.Peer(peer_id=self.peer_id, user_id=me.user_id, display_name=me.name)
+        join = room.JoinRoomRequest(peer=peer, room_uuid="")
+        await connection.request(Event.JOIN_ROOM, join.SerializeToString(), internal=True)
+        info = await connection.request(Event.GET_ROOM_INFO, internal=True)
+        with contextlib.suppress(MalformedFrameError):
+            self.title = parse_payload(room.RoomInfoResponse, info.payload).room.title or self.title
+        peers = await connection.request(Event.GET_ROOM_PEERS_INFO, internal=True)
+        listed = parse_payload(room.RoomPeersInfoResponse, peers.payload)
+        self.participants.replace([Participant.from_peer(p) for p in listed.peers])
+        await self.chat.state.load_history(reconnected=reconnected)
+
+    def _on_push(self, frame: Frame) -> None:
+        if frame.event in CHAT_EVENTS:
+            self.chat.state.handle_push(frame)
+        elif frame.event in (Event.JOIN_ROOM, Event.LEAVE_ROOM):
+            with contextlib.suppress(MalformedFrameError):
+                peer = parse_payload(room.PeerInfoResponse, frame.payload).peer
+                if frame.event == Event.JOIN_ROOM:
+                    self.participants.joined_peer(Participant.from_peer(peer))
+                else:
+                    self.participants.left_peer(peer.peer_id)
+
+    def _on_state(self, state: ConnectionState, attempt: int) -> None:
+        self._state = state
+        self._emitter.emit("socketConnectionUpdate", ConnectionUpdate(state, attempt))
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _self_from_details(details: dict[str, Any], peer_id: str) -> SelfParticipant:
+    participant = details.get("participant") or {}
+    preset = details.get("preset") or {}
+    permissions = preset.get("permissions") or {}
+    config = preset.get("config") or {}
+    if not participant.get("id"):
+        raise ChatError("participant-details has no participant id")
+    return SelfParticipant(
+        id=peer_id,
+        user_id=str(participant["id"]),
+        name=str(participant.get("name") or ""),
+        picture=participant.get("picture"),
+        custom_participant_id=(participant.get("custom_participant_id")
+                               or participant.get("customParticipantId")),
+        organization_id=participant.get("organization_id") or participant.get("organizationId"),
+        preset_name=preset.get("name"),
+        view_type=config.get("view_type") or config.get("viewType"),
+        permissions=ChatPermissions.from_preset(permissions),
+        raw_permissions=permissions,
+    )

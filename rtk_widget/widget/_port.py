@@ -1,0 +1,140 @@
+"""The widget's view of a meeting: the chat calls it makes, run on the client's network loop."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+
+from rtk_widget.client.errors import MessageNotFoundError, UploadError
+from rtk_widget.client.messages import FileMessage, ImageMessage, Message
+from rtk_widget.client.participants import Participant
+from rtk_widget.client.runtime import get_runtime
+from rtk_widget.client.uploads import FileSource
+
+if TYPE_CHECKING:
+    from rtk_widget.client.meeting import Meeting
+
+T = TypeVar("T")
+
+DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+"""RealtimeKit's and the embedded server's upload limit."""
+MEDIA_TIMEOUT_S = 60.0
+
+
+class MeetingPort:
+    """Adapts ``meeting.chat`` to what the widget and its request handlers need."""
+
+    def __init__(self, meeting: Meeting) -> None:
+        self.meeting = meeting
+        self.chat = meeting.chat
+        self.runtime = get_runtime()
+        self.max_upload_bytes = DEFAULT_MAX_UPLOAD_BYTES
+
+    @property
+    def max_text_length(self) -> int:
+        """Longest text the chat accepts (UTF-16 code units)."""
+        return self.chat.max_text_limit
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run ``coro`` on the network loop without waiting."""
+        return self.runtime.submit(coro)
+
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the network loop and wait for it (a plain call from a cell)."""
+        return self.runtime.run(coro)
+
+    def peers(self, user_ids: list[str]) -> list[Participant] | None:
+        """Everyone joined under these user ids (None: a public message)."""
+        if not user_ids:
+            return None
+        peers: list[Participant] = []
+        for user_id in user_ids:
+            found = self.meeting.participants.by_user_id(user_id)
+            if not found:
+                raise MessageNotFoundError(f"no participant with user id {user_id!r} is in the meeting")
+            peers.extend(found)
+        return peers
+
+    async def send_text(self, text: str, to: list[str]) -> Message:
+        """Send text, privately when ``to`` lists user ids."""
+        return await self.chat.send_text_message_async(text, self.peers(to))
+
+    async def send_image(self, data: bytes, name: str, mime: str, to: list[str]) -> Message:
+        """Send an uploaded image (its type is checked on the bytes by the client)."""
+        return await self.chat.send_image_message_async((name, data), self.peers(to))
+
+    async def send_file(self, data: bytes, name: str, mime: str, to: list[str]) -> Message:
+        """Send an uploaded file."""
+        return await self.chat.send_file_message_async((name, data), self.peers(to))
+
+    async def send_image_source(self, image: FileSource, name: str | None, to: list[str]) -> Message:
+        """Send an image from a path, bytes or file object."""
+        return await self.chat.send_image_message_async(image, self.peers(to), name=name)
+
+    async def send_file_source(self, file: FileSource, name: str | None, to: list[str]) -> Message:
+        """Send a file from a path, bytes or file object."""
+        return await self.chat.send_file_message_async(file, self.peers(to), name=name)
+
+    async def edit_text(self, message_id: str, text: str) -> Message:
+        """Replace a text message's text."""
+        return await self.chat.edit_text_message_async(message_id, text)
+
+    async def edit_image_source(self, message_id: str, image: FileSource, name: str | None) -> Message:
+        """Replace an image message's image."""
+        return await self.chat.edit_image_message_async(message_id, image, name=name)
+
+    async def edit_file_source(self, message_id: str, file: FileSource, name: str | None) -> Message:
+        """Replace a file message's file."""
+        return await self.chat.edit_file_message_async(message_id, file, name=name)
+
+    async def delete(self, message_id: str) -> None:
+        """Delete a message."""
+        await self.chat.delete_message_async(message_id)
+
+    async def pin(self, message_id: str) -> Message:
+        """Pin a message."""
+        return await self.chat.pin_async(message_id)
+
+    async def unpin(self, message_id: str) -> Message:
+        """Unpin a message."""
+        return await self.chat.unpin_async(message_id)
+
+    def attachment_name(self, link: str) -> str | None:
+        """The file name of the meeting's attachment at ``link`` ("" for images), None if no message has it.
+
+        The meeting's store is ahead of the widget's feed (its events are still queued), so a
+        front end that asks for a just-sent attachment still finds it here.
+        """
+        for message in reversed(self.chat.messages):
+            if isinstance(message, FileMessage) and message.link == link:
+                return message.name
+            if isinstance(message, ImageMessage) and message.link == link:
+                return ""
+        return None
+
+    async def fetch_media(self, link: str, max_bytes: int) -> tuple[bytes, str]:
+        """Download an attachment from the kernel's side, at most ``max_bytes``."""
+        headers = self.meeting.credentials_for(link)
+        try:
+            async with (
+                httpx.AsyncClient(timeout=MEDIA_TIMEOUT_S, follow_redirects=True) as http,
+                http.stream("GET", link, headers=headers) as response,
+            ):
+                if response.status_code == 404:
+                    raise MessageNotFoundError(f"the attachment is gone (HTTP 404): {link}")
+                if response.status_code >= 300:
+                    raise UploadError(f"fetching the attachment failed: HTTP {response.status_code}")
+                chunks: list[bytes] = []
+                total = 0
+                async for chunk in response.aiter_bytes():
+                    total += len(chunk)
+                    if total > max_bytes:
+                        raise UploadError(f"the attachment is larger than {max_bytes} bytes")
+                    chunks.append(chunk)
+                mime = response.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
+                return b"".join(chunks), mime
+        except httpx.HTTPError as exc:
+            raise UploadError(f"fetching the attachment failed: {exc}") from exc

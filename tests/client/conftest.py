@@ -1,0 +1,24 @@
+"""Client fixtures: participants of one meeting on the embedded server (``Meeting.local``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from rtk_widget.client import Meeting
+
+from .helpers import FAST
+
+
+@pytest.fixture
+def trio() -> Iterator[tuple[Meeting, Meeting, Meeting]]:
+    """Ada (host, created the meeting), Bob (host) and Cara (participant), all joined."""
+    ada = Meeting.local(display_name="Ada", backoff=FAST)
+    bob = Meeting.local(display_name="Bob", meeting=ada, preset_name="group_call_host", backoff=FAST)
+    cara = Meeting.local(display_name="Cara", meeting=ada, backoff=FAST)
+    try:
+        yield ada, bob, cara
+    finally:
+        for meeting in (cara, bob, ada):
+            meeting.leave()

@@ -1,0 +1,81 @@
+"""One official-SDK participant: a Chromium page running the SDK, driven through ``rtkHarness``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page
+
+WAIT_MS = 15_000
+
+
+class SdkCallError(AssertionError):
+    """An SDK call rejected; ``error`` holds the SDK's ClientError fields (name, code, message)."""
+
+    def __init__(self, method: str, error: dict[str, Any], console: list[str]) -> None:
+        lines = "\n  ".join(line[:300] for line in console)
+        super().__init__(f"rtkHarness.{method} failed: {error}\nlast console lines:\n  {lines}")
+        self.error = error
+
+
+class SdkParticipant:
+    """Calls the harness in the page and waits for the SDK's events, without sleeping."""
+
+    def __init__(self, page: Page, label: str) -> None:
+        self.page = page
+        self.label = label
+        self.self_info: dict[str, Any] = {}
+        self.console: list[str] = []  # the page's console, quoted in failures
+        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
+
+    def attempt(self, method: str, *args: Any) -> dict[str, Any]:
+        """Run an SDK call; return ``{"ok": True, "value": ...}`` or ``{"ok": False, "error": ...}``."""
+        result: dict[str, Any] = self.page.evaluate(
+            "([method, args]) => rtkHarness[method](...args)", [method, list(args)])
+        return result
+
+    def call(self, method: str, *args: Any) -> Any:
+        """Run an SDK call and return its value; raise :class:`SdkCallError` if the SDK rejects it."""
+        result = self.attempt(method, *args)
+        if not result["ok"]:
+            raise SdkCallError(method, result["error"], self.console[-15:])
+        return result.get("value")
+
+    def evaluate(self, method: str, *args: Any) -> Any:
+        """Call a synchronous harness helper."""
+        return self.page.evaluate("([method, args]) => rtkHarness[method](...args)", [method, list(args)])
+
+    def init_and_join(self, token: str, base_uri: str) -> dict[str, Any]:
+        """``RealtimeKitClient.init`` then ``meeting.join()``; returns ``meeting.self`` after the join."""
+        self.call("init", token, base_uri)
+        self.self_info = self.call("join")
+        return self.self_info
+
+    @property
+    def user_id(self) -> str:
+        """The participant's user id (``meeting.self.userId``)."""
+        return str(self.self_info["userId"])
+
+    def wait_event(self, kind: str, match: dict[str, Any], timeout_ms: int = WAIT_MS) -> dict[str, Any]:
+        """The first recorded SDK event of ``kind`` whose dotted paths equal ``match``."""
+        handle = self.page.wait_for_function(
+            "([kind, match]) => rtkHarness.find(kind, match)", arg=[kind, match], timeout=timeout_ms)
+        event: dict[str, Any] = handle.json_value()
+        return event
+
+    def added(self, match: dict[str, Any], timeout_ms: int = WAIT_MS) -> dict[str, Any]:
+        """The message of the first ``chatUpdate`` "add" whose message fields equal ``match``."""
+        fields = {"action": "add", **{f"message.{key}": value for key, value in match.items()}}
+        message: dict[str, Any] = self.wait_event("chatUpdate", fields, timeout_ms)["message"]
+        return message
+
+    def count_events(self, kind: str, match: dict[str, Any]) -> int:
+        """How many recorded events of ``kind`` match."""
+        return int(self.evaluate("count", kind, match))
+
+    def wait_peer(self, user_id: str, timeout_ms: int = WAIT_MS) -> str:
+        """The peer id of ``user_id`` once the SDK lists it among joined participants."""
+        handle = self.page.wait_for_function(
+            "(userId) => rtkHarness.peerIdOf(userId)", arg=user_id, timeout=timeout_ms)
+        return str(handle.json_value())
