@@ -39,12 +39,15 @@ class Connection:
     joined: bool = False
     session_id: str | None = None
     closed: bool = False
+    busy: bool = False  # a request is being handled
     outbox: asyncio.Queue[bytes | str | Close] = field(init=False)
     permissions: Permissions = field(init=False)
+    ended: asyncio.Event = field(init=False)  # set by close(): the handler stops reading
 
     def __post_init__(self) -> None:
         self.outbox = asyncio.Queue(maxsize=self.queue_size)
         self.permissions = Permissions(self.preset)
+        self.ended = asyncio.Event()
 
     @property
     def user_id(self) -> str:
@@ -104,6 +107,7 @@ class Connection:
         if self.closed:
             return
         self.closed = True
+        self.ended.set()
         while self.outbox.full():  # make room for the close marker; undelivered frames are moot now
             self.outbox.get_nowait()
         self.outbox.put_nowait(Close(code, reason))

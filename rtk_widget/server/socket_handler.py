@@ -132,10 +132,16 @@ class SocketHandler:
         self._register(conn, params.get("oldPeerID"))
         writer = asyncio.create_task(self._write_loop(websocket, conn))
         pinger = asyncio.create_task(self._ping_loop(conn))
-        try:
-            await self._read_loop(websocket, conn)
+        reader = asyncio.create_task(self._read_loop(websocket, conn))
+        ended = asyncio.create_task(conn.ended.wait())
+        try:  # until the peer goes, or the server closes it (a slow peer's writer may be stuck)
+            await asyncio.wait({reader, ended}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             pinger.cancel()
+            ended.cancel()
+            if conn.busy:  # never cut a request short: its change may be committed, pushes due
+                await asyncio.wait({reader}, timeout=10)
+            reader.cancel()
             try:
                 await self._disconnected(conn)
             finally:
@@ -173,7 +179,11 @@ class SocketHandler:
                 return
             data = message.get("bytes")
             if data is not None:
-                await self.dispatch(conn, data)
+                conn.busy = True
+                try:
+                    await self.dispatch(conn, data)
+                finally:
+                    conn.busy = False
             elif message.get("text") == PING:
                 conn.send(PONG)
             # "3" (pong) and other text frames: keep-alive only, nothing to answer

@@ -74,3 +74,12 @@ def test_connection_state_follows_the_socket(widget, ada):
     ada.drop_connection()
     watch.wait_for(lambda state: state == "connected" and "reconnecting" in watch.changes)
     assert watch.changes[-1] == "connected"
+
+
+def test_messages_sent_while_reconnecting_reach_the_widget(widget, ada, bob, recorder):
+    watch = Watch(widget)
+    ada.drop_connection()
+    missed = bob.chat.send_text_message("sent during the reconnect")
+    watch.wait_for(lambda ms: [m.id for m in ms] == [missed.id])
+    push, _ = recorder.wait(lambda c: c.get("kind") == "deltas")
+    assert push["items"][0]["message"]["id"] == missed.id
