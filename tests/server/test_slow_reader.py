@@ -39,7 +39,9 @@ async def open_and_stall(url: str) -> asyncio.StreamWriter:
     # join: a masked binary frame holding SocketMessage{event: 3, id: "j"}
     payload = bytes([0x08, 0x03, 0x12, 0x01]) + b"j"
     mask = os.urandom(4)
-    writer.write(bytes([0x82, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    writer.write(
+        bytes([0x82, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    )
     await writer.drain()
     return writer
 
@@ -55,7 +57,9 @@ async def test_stalled_reader_is_dropped_others_unaffected(server, make_meeting)
     text = base64.b64encode(os.urandom(1500)).decode()  # incompressible: deflate must not shrink it
     dropped_after = None
     for i in range(20_000):
-        rid = await a.send_frame(Event.SEND_MESSAGE_TO_ROOM, chat_pb2.SendChatMessageToRoomRequest(payload=text))
+        rid = await a.send_frame(
+            Event.SEND_MESSAGE_TO_ROOM, chat_pb2.SendChatMessageToRoomRequest(payload=text)
+        )
         await a.expect(lambda f, rid=rid: f.id == rid)
         await b.expect_push(Event.SEND_MESSAGE_TO_ROOM)  # bob keeps up with every message
         conn = server.parts.rooms.get(meeting["id"], "stalled-peer")
