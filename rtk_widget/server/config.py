@@ -42,6 +42,7 @@ class ServerConfig:
     max_frame_bytes: int = 256 * 1024  # larger frames close the socket with 1009
     send_queue_frames: int = 2048  # a peer this far behind is dropped (close 1013)
     allowed_origins: tuple[str, ...] = ()  # besides no Origin, loopback and *.localhost
+    max_connections_per_participant: int = 20  # more sockets on one token are refused (close 4029)
 
     # Chat limits (RealtimeKit's figures).
     max_text_chars: int = 2000  # UTF-16 code units, as the SDK counts `message.length`

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_FORBIDDEN = 4003
 CLOSE_REPLACED = 4009
+CLOSE_TOO_MANY = 4029
 MAX_ID_LEN = 128
 
 
@@ -120,6 +121,14 @@ class SocketHandler:
             await websocket.close(CLOSE_FORBIDDEN, str(exc)[:120])
             return
         peer_id = (params.get("peerID") or "")[:MAX_ID_LEN] or str(uuid.uuid4())
+        others = [
+            c
+            for c in self.rooms.of_participant(identity.meeting_id, identity.user_id)
+            if c.peer_id != peer_id
+        ]
+        if len(others) >= self.config.max_connections_per_participant:
+            await websocket.close(CLOSE_TOO_MANY, "too many connections for this participant")
+            return
         conn = Connection(
             identity.meeting_id,
             peer_id,

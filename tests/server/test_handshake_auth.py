@@ -12,6 +12,7 @@ import websockets
 from protocol_client import ProtoClient, socket_url
 
 from rtk_widget.server.auth import TokenIssuer, atob_safe
+from rtk_widget.wire.events import Event
 
 
 async def rejected(url: str, **kw) -> websockets.ConnectionClosed | websockets.InvalidStatus:
@@ -122,3 +123,21 @@ async def test_foreign_origins_are_refused_before_upgrade(server, make_meeting, 
     result = await rejected(url, additional_headers={"Origin": origin})
     assert isinstance(result, websockets.InvalidStatus)
     assert result.response.status_code == 403
+
+
+async def test_connections_per_participant_are_capped(server, make_meeting):
+    meeting, (ada, bob) = await make_meeting("ada", "bob")
+    observer = await ProtoClient.connect(server.base_url, bob, meeting["id"])
+    await observer.join()
+    cap = server.config.max_connections_per_participant
+    clients = [await ProtoClient.connect(server.base_url, ada, meeting["id"]) for _ in range(cap)]
+    await clients[0].join()
+    await clients[-1].join()  # the last of them is fully registered
+    result = await rejected(socket_url(server.base_url, ada["token"], meeting["id"], "one-too-many"))
+    assert result.rcvd.code == 4029
+    await clients[0].close()
+    await observer.expect(lambda f: f.event == Event.LEAVE_ROOM)  # the server has let it go
+    replacement = await ProtoClient.connect(server.base_url, ada, meeting["id"])
+    await replacement.join()
+    for c in [*clients, replacement, observer]:
+        await c.close()
