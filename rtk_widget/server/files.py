@@ -144,14 +144,18 @@ class FileHost:
             size = await self._receive(request, part)
             if size is None:
                 return json_error(413, f"file is larger than {self.config.max_upload_bytes} bytes")
-            await asyncio.to_thread(os.replace, part, self.path(file_id))
             mime = (request.headers.get("content-type") or "application/octet-stream")[:200]
-            await self.db.write(
-                lambda c: c.execute(
-                    "UPDATE files SET stored = 1, size = ?, content_type = ? WHERE id = ?",
-                    (size, mime, file_id),
+            await asyncio.to_thread(os.replace, part, self.path(file_id))
+            try:
+                await self.db.write(
+                    lambda c: c.execute(
+                        "UPDATE files SET stored = 1, size = ?, content_type = ? WHERE id = ?",
+                        (size, mime, file_id),
+                    )
                 )
-            )
+            except BaseException:  # not recorded: no file either
+                self.path(file_id).unlink(missing_ok=True)
+                raise
         except ClientDisconnect:
             return Response(status_code=400)
         finally:

@@ -126,6 +126,10 @@ class SocketHandler:
             for c in self.rooms.of_participant(identity.meeting_id, identity.user_id)
             if c.peer_id != peer_id
         ]
+        holder = self.rooms.get(identity.meeting_id, peer_id)
+        if holder is not None and holder.user_id != identity.user_id:
+            await websocket.close(CLOSE_FORBIDDEN, "peer id in use by another participant")
+            return
         if len(others) >= self.config.max_connections_per_participant:
             await websocket.close(CLOSE_TOO_MANY, "too many connections for this participant")
             return
@@ -209,8 +213,9 @@ class SocketHandler:
                     await websocket.send_text(item)
                 else:
                     await websocket.send_bytes(item)
-        except Exception:  # the peer went away; the read loop notices too
+        except Exception:  # the peer went away; stop reading too
             conn.closed = True
+            conn.ended.set()
             with contextlib.suppress(Exception):
                 await websocket.close(1011)
 

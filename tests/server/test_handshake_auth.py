@@ -141,3 +141,18 @@ async def test_connections_per_participant_are_capped(server, make_meeting):
     await replacement.join()
     for c in [*clients, replacement, observer]:
         await c.close()
+
+
+async def test_a_peer_id_cannot_be_taken_over_by_another_participant(server, make_meeting):
+    meeting, (ada, bob) = await make_meeting("ada", "bob")
+    a = await ProtoClient.connect(server.base_url, ada, meeting["id"], peer_id="shared-peer")
+    await a.join()
+    result = await rejected(socket_url(server.base_url, bob["token"], meeting["id"], "shared-peer"))
+    assert result.rcvd.code == 4003
+    assert (await a.send_text("still mine")).peer_id == "shared-peer"
+    # the same participant reconnecting with its peer id takes its place (and its join)
+    a2 = await ProtoClient.connect(server.base_url, ada, meeting["id"], peer_id="shared-peer")
+    closed = await a.wait_closed()
+    assert closed.rcvd.code == 4009
+    assert (await a2.send_text("reconnected")).peer_id == "shared-peer"
+    await a2.close()
