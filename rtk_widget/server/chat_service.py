@@ -39,6 +39,7 @@ from rtk_widget.wire.sync_pb2 import SyncResponse
 TEXT, IMAGE, FILE, CUSTOM = 0, 1, 2, 3
 FILE_ID = re.compile(r"/files/([A-Za-z0-9_-]{20,64})(?:/|$)")
 MAX_URL = 2048
+SQLITE_MAX = 2**63 - 1  # uint64 fields on the wire may exceed SQLite's signed 64-bit integers
 
 
 class ChatError(Exception):
@@ -400,7 +401,7 @@ class ChatService:
                 c,
                 conn.meeting_id,
                 conn.user_id,
-                time_ms=time_ms,
+                time_ms=min(time_ms, SQLITE_MAX),
                 before=reversed_,
                 limit=limit,
                 offset=max(offset, 0),
@@ -416,7 +417,7 @@ class ChatService:
     async def sync(self, conn: Connection, after_rev: int, limit: int) -> SyncResponse:
         size = self._size(limit, self.config.page_limit)
         changes = await self.db.read(
-            lambda c: mq.changes_since(c, conn.meeting_id, conn.user_id, after_rev, size)
+            lambda c: mq.changes_since(c, conn.meeting_id, conn.user_id, min(after_rev, SQLITE_MAX), size)
         )
         return SyncResponse(
             messages=[to_proto(r) for r in changes.messages],

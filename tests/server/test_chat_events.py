@@ -277,3 +277,14 @@ async def test_chat_writes_need_a_join(server, make_meeting):
     await a.join()
     assert (await a.send_text("now")).channel_index == "1"
     await close(a)
+
+
+async def test_uint64_extremes_in_requests(server, make_meeting):
+    _, (a,) = await room(server, make_meeting, "ada")
+    await a.send_text("m")
+    top = 2**64 - 1
+    assert len((await a.page(size=5, reversed=True, time_stamp=top)).messages) == 1
+    assert len((await a.page(size=5, reversed=False, time_stamp=top)).messages) == 0
+    sync = await a.call(Event.SYNC_CHANGES, sync_pb2.SyncRequest(after_rev=top), sync_pb2.SyncResponse)
+    assert list(sync.messages) == []
+    await close(a)
