@@ -5,15 +5,14 @@ rtk-protocol.md 4.3."""
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from google.protobuf.message import Message
 
 from rtk_widget.server.config import ServerConfig
+from rtk_widget.server.payloads import FILE, IMAGE, ChatError, file_ids, validate
 from rtk_widget.server.presets import Permissions
 from rtk_widget.server.ratelimit import SlidingWindow
 from rtk_widget.server.rooms import Connection, Rooms
@@ -36,20 +35,7 @@ from rtk_widget.wire.envelope import encode_frame
 from rtk_widget.wire.events import Event
 from rtk_widget.wire.sync_pb2 import SyncResponse
 
-TEXT, IMAGE, FILE, CUSTOM = 0, 1, 2, 3
-FILE_ID = re.compile(r"/files/([A-Za-z0-9_-]{20,64})(?:/|$)")
-MAX_URL = 2048
 SQLITE_MAX = 2**63 - 1  # uint64 fields on the wire may exceed SQLite's signed 64-bit integers
-
-
-class ChatError(Exception):
-    """A refused request: becomes an ErrorMessage on event 65535."""
-
-    def __init__(self, code: ErrorCode, message: str, retry_after_ms: int = 0) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.retry_after_ms = retry_after_ms
 
 
 def to_proto(record: MessageRecord) -> ChatMessage:
@@ -71,49 +57,6 @@ def to_proto(record: MessageRecord) -> ChatMessage:
     )
 
 
-def utf16_len(text: str) -> int:
-    """Length as JavaScript's ``String.length`` counts it (the SDK's max-length check)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _http_url(value: Any) -> bool:
-    if not isinstance(value, str) or not value or len(value) > MAX_URL:
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def _links(payload_type: int, payload: str) -> list[str]:
-    """Every link a payload carries (image URL, file link, custom files/images/videos)."""
-    if payload_type == IMAGE:
-        return [payload]
-    if payload_type not in (FILE, CUSTOM):
-        return []
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return []
-    if not isinstance(data, dict):
-        return []
-    links = [data["link"]] if isinstance(data.get("link"), str) else []
-    for key in ("files", "images", "videos"):
-        items = data.get(key)
-        for item in items if isinstance(items, list) else []:
-            link = item.get("link") if isinstance(item, dict) else item
-            if isinstance(link, str):
-                links.append(link)
-    return links
-
-
-def file_ids(payload_type: int, payload: str) -> list[str]:
-    found: list[str] = []
-    for link in _links(payload_type, payload):
-        match = FILE_ID.search(urlsplit(link).path)
-        if match and match.group(1) not in found:
-            found.append(match.group(1))
-    return found
-
-
 @dataclass(slots=True)
 class ChatService:
     config: ServerConfig
@@ -121,6 +64,7 @@ class ChatService:
     rooms: Rooms
     text_limiter: SlidingWindow
     file_limiter: SlidingWindow
+    image_limiter: SlidingWindow  # apart from files, as the SDK counts sendImage/sendFileMessage
 
     @classmethod
     def create(cls, config: ServerConfig, db: Database, rooms: Rooms) -> ChatService:
@@ -130,45 +74,23 @@ class ChatService:
             rooms,
             SlidingWindow(config.text_rate, config.rate_window_s),
             SlidingWindow(config.file_rate, config.rate_window_s),
+            SlidingWindow(config.file_rate, config.rate_window_s),
         )
 
     # -- validation --------------------------------------------------------------------------
 
     def validate(self, payload_type: int, payload: str) -> None:
-        if payload_type not in (TEXT, IMAGE, FILE, CUSTOM):
-            raise ChatError(ErrorCode.INVALID, f"unsupported payload type {payload_type}")
-        if payload_type == TEXT:
-            if not payload.strip():
-                raise ChatError(ErrorCode.INVALID, "empty message")
-            if utf16_len(payload) > self.config.max_text_chars:
-                raise ChatError(
-                    ErrorCode.TOO_LARGE, f"text is longer than {self.config.max_text_chars} characters"
-                )
-            return
-        if len(payload) > self.config.max_payload_chars:
-            raise ChatError(ErrorCode.TOO_LARGE, f"payload is longer than {self.config.max_payload_chars}")
-        if payload_type == IMAGE and not _http_url(payload):
-            raise ChatError(ErrorCode.INVALID, "an image message's payload must be an http(s) URL")
-        if payload_type == FILE:
-            try:
-                data = json.loads(payload)
-            except ValueError:
-                data = None
-            if not (
-                isinstance(data, dict)
-                and _http_url(data.get("link"))
-                and isinstance(data.get("name"), str)
-                and 0 < len(data["name"]) <= 255
-                and isinstance(data.get("size"), int)
-                and not isinstance(data["size"], bool)
-                and data["size"] >= 0
-            ):
-                raise ChatError(ErrorCode.INVALID, 'a file message\'s payload must be {"link","name","size"}')
-        if payload_type == CUSTOM and not payload.strip():
-            raise ChatError(ErrorCode.INVALID, "empty message")
+        validate(
+            payload_type,
+            payload,
+            max_text_chars=self.config.max_text_chars,
+            max_payload_chars=self.config.max_payload_chars,
+        )
 
     def _limiter(self, payload_type: int) -> SlidingWindow:
-        return self.file_limiter if payload_type in (IMAGE, FILE) else self.text_limiter
+        if payload_type == IMAGE:
+            return self.image_limiter
+        return self.file_limiter if payload_type == FILE else self.text_limiter
 
     @staticmethod
     def _require_joined(conn: Connection) -> None:

@@ -17,7 +17,6 @@ import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,14 +24,16 @@ from google.protobuf.message import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from rtk_widget.server.auth import TokenError, TokenIssuer
-from rtk_widget.server.chat_service import ChatError, ChatService
+from rtk_widget.server.chat_events import ChatEvents, Handler
+from rtk_widget.server.chat_service import ChatService
 from rtk_widget.server.config import ServerConfig
 from rtk_widget.server.identity import Refused, authenticate
+from rtk_widget.server.payloads import ChatError
 from rtk_widget.server.rooms import Close, Connection, Rooms
 from rtk_widget.server.store import admin as aq
 from rtk_widget.server.store import sessions as sq
 from rtk_widget.server.store.db import Database
-from rtk_widget.wire import chat_pb2, plugin_pb2, room_pb2, sync_pb2
+from rtk_widget.wire import plugin_pb2, room_pb2
 from rtk_widget.wire.codes import ErrorCode
 from rtk_widget.wire.envelope import (
     Frame,
@@ -74,9 +75,6 @@ def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
         return False
 
 
-Handler = Callable[[Connection, Frame], Awaitable[Message | bytes | None]]
-
-
 class SocketHandler:
     def __init__(
         self, config: ServerConfig, db: Database, rooms: Rooms, chat: ChatService, tokens: TokenIssuer
@@ -93,15 +91,7 @@ class SocketHandler:
             Event.GET_ROOM_PEERS_INFO: self._peers,
             Event.GET_CONNECTED_ROOMS_DUMP: self._empty,
             Event.PLUGIN_STORE_GET_KEYS: self._plugin_store,
-            Event.GET_MESSAGES: self._history,
-            Event.SEND_MESSAGE_TO_ROOM: self._send_room,
-            Event.SEND_MESSAGE_TO_PEERS: self._send_peers,
-            Event.EDIT_MESSAGE: self._edit,
-            Event.DELETE_MESSAGE: self._delete,
-            Event.GET_PAGINATED_MESSAGES: self._page,
-            Event.SEARCH_CHANNEL_MESSAGES: self._search,
-            Event.PIN_MESSAGE: self._pin,
-            Event.SYNC_CHANGES: self._sync,
+            **ChatEvents(chat).handlers(),
         }
 
     # -- connection lifecycle ----------------------------------------------------------------
@@ -319,69 +309,6 @@ class SocketHandler:
     async def _plugin_store(self, conn: Connection, frame: Frame) -> Message:
         request = parse_payload(plugin_pb2.PluginStoreGetKeysRequest, frame.payload)
         return plugin_pb2.PluginStoreResponse(plugin_id=request.plugin_id, store_name=request.store_name)
-
-    # -- chat events -------------------------------------------------------------------------
-
-    async def _history(self, conn: Connection, frame: Frame) -> Message:
-        return await self.chat.history(conn)
-
-    async def _send_room(self, conn: Connection, frame: Frame) -> None:
-        request = parse_payload(chat_pb2.SendChatMessageToRoomRequest, frame.payload)
-        await self.chat.send(conn, frame.id, request.payload_type, request.payload, None)
-
-    async def _send_peers(self, conn: Connection, frame: Frame) -> None:
-        request = parse_payload(chat_pb2.SendChatMessageToPeersRequest, frame.payload)
-        await self.chat.send(conn, frame.id, request.payload_type, request.payload, list(request.peer_ids))
-
-    async def _edit(self, conn: Connection, frame: Frame) -> None:
-        request = parse_payload(chat_pb2.EditChatMessageRequest, frame.payload)
-        await self.chat.edit(
-            conn,
-            frame.id,
-            request.chat_id,
-            payload_type=request.payload_type if request.HasField("payload_type") else None,
-            payload=request.payload if request.HasField("payload") else None,
-            pinned=request.pinned if request.HasField("pinned") else None,
-        )
-
-    async def _delete(self, conn: Connection, frame: Frame) -> None:
-        request = parse_payload(chat_pb2.DeleteChatMessageRequest, frame.payload)
-        await self.chat.delete(conn, frame.id, request.chat_id)
-
-    async def _pin(self, conn: Connection, frame: Frame) -> None:
-        request = parse_payload(chat_pb2.PinChatMessageRequest, frame.payload)
-        await self.chat.pin(conn, frame.id, request.chat_id, request.pinned)
-
-    async def _page(self, conn: Connection, frame: Frame) -> Message:
-        request = parse_payload(chat_pb2.GetPaginatedChatMessageRoomRequest, frame.payload)
-        which = request.filters.WhichOneof("filters")
-        return await self.chat.page(
-            conn,
-            time_ms=request.time_stamp,
-            size=request.size,
-            offset=getattr(request, "from"),
-            reversed_=request.reversed,
-            pinned_only=which == "pinned" and request.filters.pinned,
-            with_user=request.filters.user_id if which == "user_id" else None,
-        )
-
-    async def _search(self, conn: Connection, frame: Frame) -> Message:
-        request = parse_payload(chat_pb2.SearchChatMessagesRequest, frame.payload)
-        page = await self.chat.page(
-            conn,
-            time_ms=request.time_stamp,
-            size=request.size,
-            offset=getattr(request, "from"),
-            reversed_=request.reversed,
-            pinned_only=False,
-            with_user=None,
-            search=request.search_term,
-        )
-        return chat_pb2.GetChatMessagesResponse(messages=page.messages)
-
-    async def _sync(self, conn: Connection, frame: Frame) -> Message:
-        request = parse_payload(sync_pb2.SyncRequest, frame.payload)
-        return await self.chat.sync(conn, request.after_rev, request.limit)
 
     # -- administration ----------------------------------------------------------------------
 
