@@ -86,8 +86,10 @@ async def test_rate_limit_with_retry_after(server, make_meeting):
     with pytest.raises(RequestError) as err:
         await a.send(1, "https://example.com/c.png")
     assert err.value.code == ErrorCode.RATE_LIMITED
-    assert (await b.send_text("bob is fine")).channel_index == "8"
-    assert await stored_count(server, meeting["id"]) == 8
+    # images and files are counted apart, as the SDK limits sendImageMessage and sendFileMessage
+    await a.send(2, '{"link":"https://example.com/f.pdf","name":"f.pdf","size":1}')
+    assert (await b.send_text("bob is fine")).channel_index == "9"
+    assert await stored_count(server, meeting["id"]) == 9
     await a.close()
     await b.close()
 
