@@ -48,7 +48,7 @@ class ServerConfig:
     max_text_chars: int = 2000  # UTF-16 code units, as the SDK counts `message.length`
     max_payload_chars: int = 16_000  # image/file/custom payloads
     text_rate: int = 180
-    file_rate: int = 20
+    file_rate: int = 20  # for images and for files, each (the SDK limits them apart)
     rate_window_s: float = 60.0
     history_limit: int = 1000  # GET_MESSAGES answers at most this many
     page_limit: int = 500  # largest page/search/sync size honoured

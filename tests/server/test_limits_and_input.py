@@ -148,7 +148,9 @@ async def test_oversize_text_in_valid_frame_is_an_error_reply(server, make_meeti
 
 
 async def test_oversize_frame_closes_1009_others_unaffected(server, make_meeting):
+    """Also a compression bomb: the 70 KB frame travels deflated to a few hundred bytes."""
     meeting, (a, b) = await joined(server, make_meeting, "ada", "bob")
+    assert "permessage-deflate" in a.ws.response.headers["Sec-WebSocket-Extensions"]
     await a.ws.send(
         encode_frame(
             Event.SEND_MESSAGE_TO_ROOM, "big", chat_pb2.SendChatMessageToRoomRequest(payload="z" * 70_000)
