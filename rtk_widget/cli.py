@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import shlex
 import signal
@@ -77,6 +78,9 @@ async def _serve(args: argparse.Namespace) -> int:
     from rtk_widget.server import MeetingServer, ServerConfig
     from rtk_widget.server.auth import new_secret
 
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     cert, key = args.tls_cert, args.tls_key
     if (cert is None) != (key is None):
         print("error: --tls-cert and --tls-key go together", file=sys.stderr)

@@ -99,6 +99,7 @@ class MeetingServer:
             "ws_ping_interval": 20.0,
             "ws_ping_timeout": 20.0,
             "lifespan": "off",
+            "log_config": None,  # leave the host's logging alone (a Jupyter kernel, a test run)
             "log_level": self.config.log_level,
             "access_log": False,
             "timeout_graceful_shutdown": 5,
