@@ -11,7 +11,7 @@ in flight (sent but not yet delivered to all N), so throughput is measured under
 and latency includes that queueing. Figures: deliveries per second (message x recipient) and
 the p50/p99 send-to-receive latency.
 
-    .venv/bin/python bench/fanout.py --quick     # N = 2, 10, 50; 200 messages each; < 1 minute
+    .venv/bin/python bench/fanout.py --quick     # N = 2, 10, 50; 500 messages each; < 1 minute
     .venv/bin/python bench/fanout.py             # N = 2, 10, 50, 100; 2000 messages each
 """
 
@@ -100,12 +100,14 @@ class Run:
 
     n: int
     window: int
+    messages: int
     sent_at: dict[int, float] = field(default_factory=dict)
     delivered: dict[int, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
     last_delivery: float = 0.0
     warmed_up: asyncio.Event = field(default_factory=asyncio.Event)
     warm_done: int = 0
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
     slots: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:
@@ -123,6 +125,8 @@ class Run:
                 self.warm_done += 1
                 if self.warm_done == WARMUP:
                     self.warmed_up.set()
+            elif len(self.latencies) == self.n * self.messages:
+                self.finished.set()
 
 
 def _index_of(frame: bytes, relayed: bool) -> int | None:
@@ -155,7 +159,8 @@ async def _join(ws: ClientConnection, user_id: str) -> None:
             return
 
 
-async def _receive(ws: ClientConnection, run: Run, relayed: bool, total: int, received: list[int]) -> None:
+async def _receive(ws: ClientConnection, run: Run, relayed: bool) -> None:
+    """Read until the socket closes: a reader that stops early stalls the close handshakes."""
     async for frame in ws:
         if isinstance(frame, str):
             if frame == PING:
@@ -165,9 +170,6 @@ async def _receive(ws: ClientConnection, run: Run, relayed: bool, total: int, re
         if index is None:
             continue
         run.arrived(index, time.perf_counter())
-        received[0] += 1
-        if received[0] == total:
-            return
 
 
 async def measure(clients: list[dict[str, str]], messages: int, window: int,
@@ -177,11 +179,8 @@ async def measure(clients: list[dict[str, str]], messages: int, window: int,
     try:
         if not relayed:
             await asyncio.gather(*(_join(ws, c["user_id"]) for ws, c in zip(sockets, clients, strict=True)))
-        run = Run(n=len(sockets), window=window)
-        total = WARMUP + messages
-        counters = [[0] for _ in sockets]
-        receivers = [asyncio.create_task(_receive(ws, run, relayed, total, c))
-                     for ws, c in zip(sockets, counters, strict=True)]
+        run = Run(n=len(sockets), window=window, messages=messages)
+        receivers = [asyncio.create_task(_receive(ws, run, relayed)) for ws in sockets]
         sender = sockets[0]
         first_send = 0.0
         for i in range(-WARMUP, messages):
@@ -193,10 +192,10 @@ async def measure(clients: list[dict[str, str]], messages: int, window: int,
                                  SendChatMessageToRoomRequest(payload=str(i)))
             run.sent_at[i] = time.perf_counter()
             await sender.send(frame)
-        await asyncio.wait_for(asyncio.gather(*receivers), timeout=120)
+        await asyncio.wait_for(run.finished.wait(), timeout=120)
     finally:
-        for ws in sockets:
-            await ws.close()
+        await asyncio.gather(*(ws.close() for ws in sockets))
+    await asyncio.gather(*receivers)
     ordered = sorted(run.latencies)
     return {
         "deliveries_per_s": len(ordered) / (run.last_delivery - first_send),
@@ -230,10 +229,10 @@ class ServerProcess:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="N = 2, 10, 50 with 200 messages (< 1 minute)")
+    parser.add_argument("--quick", action="store_true", help="N = 2, 10, 50 with 500 messages (< 1 minute)")
     parser.add_argument("--window", type=int, default=16, help="messages in flight at most")
     args = parser.parse_args()
-    sizes, messages = ((2, 10, 50), 200) if args.quick else ((2, 10, 50, 100), 2000)
+    sizes, messages = ((2, 10, 50), 500) if args.quick else ((2, 10, 50, 100), 2000)
 
     with tempfile.TemporaryDirectory(prefix="rtkw-bench-") as disk:
         backends = {
@@ -245,22 +244,31 @@ def main() -> None:
             rows = []
             for n in sizes:
                 for name, process in backends.items():
-                    result = asyncio.run(measure(process.clients(n), messages, args.window,
-                                                 relayed=name == "baseline relay"))
-                    rows.append((n, name, result))
+                    relayed = name == "baseline relay"
+                    loaded = asyncio.run(measure(process.clients(n), messages, args.window, relayed))
+                    idle = asyncio.run(measure(process.clients(n), messages // 5, 1, relayed))
+                    rows.append((n, name, loaded, idle))
         finally:
             for process in backends.values():
                 process.stop()
+    print_table(rows, messages, args.window)
 
-    print(f"fan-out: 1 sender, N participants, {messages} messages, window {args.window}")
-    print(f"{'N':>4}  {'server':<15} {'deliveries/s':>13} {'p50 ms':>8} {'p99 ms':>8}  vs baseline")
+
+def print_table(rows: list[tuple[int, str, dict[str, float], dict[str, float]]], messages: int,
+                window: int) -> None:
+    """Ours next to the baseline relay of the same N."""
+    print(f"fan-out: 1 sender, N participants; loaded = {messages} messages, {window} in flight; "
+          f"idle = {messages // 5} messages, one at a time")
+    print(f"{'N':>4}  {'server':<15} {'deliveries/s':>13} {'vs relay':>8} {'p50 ms':>8} {'p99 ms':>8}"
+          f"  {'idle p50':>8} {'idle p99':>8}")
     baseline: dict[int, float] = {}
-    for n, name, r in rows:
+    for n, name, loaded, idle in rows:
         if name == "baseline relay":
-            baseline[n] = r["deliveries_per_s"]
-        ratio = r["deliveries_per_s"] / baseline[n]
-        print(f"{n:>4}  {name:<15} {r['deliveries_per_s']:>13,.0f} {r['p50_ms']:>8.2f} "
-              f"{r['p99_ms']:>8.2f}  {ratio:>6.2f}x")
+            baseline[n] = loaded["deliveries_per_s"]
+        ratio = loaded["deliveries_per_s"] / baseline[n]
+        print(f"{n:>4}  {name:<15} {loaded['deliveries_per_s']:>13,.0f} {ratio:>7.2f}x "
+              f"{loaded['p50_ms']:>8.2f} {loaded['p99_ms']:>8.2f}  "
+              f"{idle['p50_ms']:>8.2f} {idle['p99_ms']:>8.2f}")
 
 
 if __name__ == "__main__":

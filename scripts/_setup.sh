@@ -5,9 +5,19 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# Some machines' pip configuration names local indexes that may not exist; that warning is noise.
+quiet_pip() {
+  local log status=0
+  log=$(mktemp)
+  "$@" >"$log" 2>&1 || status=$?
+  grep -v "^WARNING: Location 'file:" "$log" || true
+  rm -f "$log"
+  return "$status"
+}
+
 ensure_venv() {
   if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
-  .venv/bin/python -m pip install -q --upgrade pip
+  quiet_pip .venv/bin/python -m pip install -q --upgrade pip
 }
 
 build_front_end() {
@@ -16,5 +26,5 @@ build_front_end() {
 }
 
 install_package() {
-  .venv/bin/python -m pip install -q -e ".[$1]"
+  quiet_pip .venv/bin/python -m pip install -q -e ".[$1]"
 }

@@ -17,7 +17,10 @@ def first_python_block() -> str:
 def test_readme_example_runs_and_the_message_is_stored():
     code = first_python_block()
     assert len(code.strip().splitlines()) <= 6, "the first-screen example should stay about five lines"
-    check = "\nassert [m.text for m in widget.messages] == ['Hello from Python'], widget.messages\nprint('ok')\n"
+    check = (
+        "\nassert [m.text for m in widget.messages] == ['Hello from Python'], widget.messages"
+        "\nprint('ok')\n"
+    )
     result = subprocess.run([sys.executable, "-c", code + check], capture_output=True, text=True, timeout=120,
                             check=False)
     assert result.returncode == 0, result.stderr

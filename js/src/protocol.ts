@@ -16,6 +16,7 @@ export const KINDS = {
   unpin: "unpin",
   media: "media",
   cancel: "cancel",
+  pinned: "pinned",
   deltas: "deltas",
   reset: "reset",
   scrollTo: "scroll-to",
@@ -70,9 +71,16 @@ export type Delta = { op: "upsert"; message: WireMessage } | { op: "remove"; id:
 
 /** What each request kind carries (`msg`) and what its response holds. */
 export interface RequestMap {
+  /** Backwards from `before` (null: the newest) or, when `after` is present, forwards from it (null: the oldest). */
   [KINDS.page]: {
-    msg: { before: Order | null; limit: number };
+    msg: { before: Order | null; limit: number } | { after: Order | null; limit: number };
+    /** `hasMore`: more messages exist in the direction read. */
     response: { messages: WireMessage[]; hasMore: boolean; feedSeq: number };
+  };
+  /** Every pinned message the user can see, oldest first. */
+  [KINDS.pinned]: {
+    msg: Record<string, never>;
+    response: { messages: WireMessage[]; feedSeq: number };
   };
   [KINDS.catchUp]: {
     msg: { after: number };
@@ -115,7 +123,8 @@ export type ResponseEnvelope =
 export type Push =
   | { kind: typeof KINDS.deltas; first: number; items: Delta[] }
   | { kind: typeof KINDS.reset }
-  | { kind: typeof KINDS.scrollTo; messageId: string };
+  /** `order` (when sent) tells a message not loaded yet from one whose delta is still on its way. */
+  | { kind: typeof KINDS.scrollTo; messageId: string; order?: Order };
 
 export const RESPONSE_SUFFIX = "-response";
 
@@ -173,7 +182,10 @@ export function parsePush(value: unknown): Push | null {
     case KINDS.reset:
       return { kind: KINDS.reset };
     case KINDS.scrollTo:
-      return typeof value.messageId === "string" ? { kind: KINDS.scrollTo, messageId: value.messageId } : null;
+      if (typeof value.messageId !== "string") return null;
+      return isOrder(value.order)
+        ? { kind: KINDS.scrollTo, messageId: value.messageId, order: value.order }
+        : { kind: KINDS.scrollTo, messageId: value.messageId };
     default:
       return null;
   }

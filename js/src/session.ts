@@ -9,6 +9,8 @@ export interface SessionOptions {
   maxLoaded?: number;
   /** How many older pages `jumpTo` walks to find a message whose position is unknown. */
   maxJumpPages?: number;
+  /** How long a scroll-to for a message newer than the window waits for its delta before searching anyway. */
+  scrollWaitMs?: number;
 }
 
 export interface Attachment {
@@ -17,6 +19,9 @@ export interface Attachment {
 }
 
 let localCounter = 0;
+
+/** scroll-to requests that may wait for their message at once; older ones are dropped. */
+export const MAX_AWAITED_SCROLLS = 8;
 
 /**
  * The model-level chat controller: keeps the store in step with the kernel (pages, pushes,
@@ -32,11 +37,18 @@ export class ChatSession {
   private latestLoad: Promise<unknown> | null = null;
   private olderLoad: Promise<unknown> | null = null;
   private newerLoad: Promise<unknown> | null = null;
+  private pinnedLoad: Promise<unknown> | null = null;
+  /** scroll-to pushes for messages whose delta has not arrived yet, with their give-up timers. */
+  private readonly awaitingScroll = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly scrollWaitMs: number;
+  /** Orders Python gave with recent scroll-to pushes, so a jump can load the right page at once. */
+  private readonly hintedOrders = new Map<string, Order>();
   private catchingUp: Promise<unknown> | null = null;
   private highestSeen = 0;
   private readonly uploads = new Map<string, AbortController>();
   private readonly retries = new Map<string, () => Promise<WireMessage | null>>();
   private readonly unsubscribePush: () => void;
+  private readonly unsubscribeStore: () => void;
 
   constructor(
     readonly invoker: Invoker,
@@ -45,7 +57,9 @@ export class ChatSession {
     this.pageSize = options.pageSize ?? 100;
     this.maxLoaded = options.maxLoaded ?? 1500;
     this.maxJumpPages = options.maxJumpPages ?? 20;
+    this.scrollWaitMs = options.scrollWaitMs ?? 3000;
     this.unsubscribePush = invoker.onPush((push) => this.handlePush(push));
+    this.unsubscribeStore = this.store.subscribe((state) => this.releaseAwaitedScrolls(state));
   }
 
   get state(): ChatState {
@@ -55,6 +69,9 @@ export class ChatSession {
   dispose(): void {
     for (const controller of this.uploads.values()) controller.abort();
     this.unsubscribePush();
+    this.unsubscribeStore();
+    for (const timer of this.awaitingScroll.values()) clearTimeout(timer);
+    this.awaitingScroll.clear();
     this.errorListeners.clear();
     this.scrollListeners.clear();
   }
@@ -71,7 +88,7 @@ export class ChatSession {
 
   /** Loads the newest page if nothing is loaded yet (a view calls this when it opens). */
   ensureLoaded(): Promise<void> {
-    return this.state.loaded ? Promise.resolve() : this.loadLatest();
+    return this.state.loaded ? Promise.resolve() : Promise.all([this.loadLatest(), this.loadPinned()]).then(() => undefined);
   }
 
   /** Replaces the window with the newest page. */
@@ -98,26 +115,27 @@ export class ChatSession {
     return this.olderLoad.then(() => undefined);
   }
 
-  /** After a jump or eviction, extends the window towards the newest message. */
+  /** After a jump or eviction, extends the window towards the newest message (an exact forward page). */
   loadNewer(): Promise<void> {
     const { ids, byId, atLatest, loaded } = this.state;
     if (!loaded || atLatest || ids.length === 0) return Promise.resolve();
-    const newest = byId.get(ids[ids.length - 1]!)!.order;
+    const after = byId.get(ids[ids.length - 1]!)!.order;
     this.newerLoad ??= this.guard(async () => {
-      const latest = await this.invoker.request(KINDS.page, { before: null, limit: this.pageSize });
-      const first = latest.response.messages[0];
-      if (!first || compareOrder(first.order, newest) <= 0) {
-        this.store.dispatch({ type: "page", ...latest.response, mode: "merge", reachesLatest: true });
-      } else if (typeof newest === "number") {
-        // `page` only walks backwards, so ask for the page that ends `pageSize` past our newest.
-        const { response } = await this.invoker.request(KINDS.page, { before: newest + this.pageSize + 1, limit: this.pageSize });
-        this.store.dispatch({ type: "page", ...response, mode: "merge", reachesLatest: false });
-      } else {
-        this.store.dispatch({ type: "page", ...latest.response, mode: "replace", reachesLatest: true });
-      }
+      const { response } = await this.invoker.request(KINDS.page, { after, limit: this.pageSize });
+      const forward = { fromOldest: false };
+      this.store.dispatch({ type: "page", ...response, mode: "merge", reachesLatest: !response.hasMore, forward });
       this.store.dispatch({ type: "evict", max: this.maxLoaded, keep: "newer" });
     }).finally(() => (this.newerLoad = null));
     return this.newerLoad.then(() => undefined);
+  }
+
+  /** Replaces the pinned list with the kernel's complete one (deltas keep it current after). */
+  loadPinned(): Promise<void> {
+    this.pinnedLoad ??= this.guard(async () => {
+      const { response } = await this.invoker.request(KINDS.pinned, {});
+      this.store.dispatch({ type: "pinned", messages: response.messages, feedSeq: response.feedSeq });
+    }).finally(() => (this.pinnedLoad = null));
+    return this.pinnedLoad.then(() => undefined);
   }
 
   /**
@@ -126,9 +144,9 @@ export class ChatSession {
    */
   async jumpTo(messageId: string): Promise<boolean> {
     if (this.state.byId.has(messageId)) return true;
-    const known = this.state.pinned.get(messageId);
-    if (known) {
-      await this.loadAround(known.order);
+    const known = this.state.pinned.get(messageId)?.order ?? this.hintedOrders.get(messageId);
+    if (known !== undefined) {
+      await this.loadAround(known);
       if (this.state.byId.has(messageId)) return true;
     }
     await this.ensureLoaded();
@@ -138,12 +156,16 @@ export class ChatSession {
     return this.state.byId.has(messageId);
   }
 
+  /** A new window: half a page before `order`, then a forward page from there (which holds `order`). */
   private async loadAround(order: Order): Promise<void> {
-    const half = Math.floor(this.pageSize / 2);
-    const before = typeof order === "number" ? order + half + 1 : null;
+    const half = Math.max(1, Math.floor(this.pageSize / 2));
     await this.guard(async () => {
-      const { response } = await this.invoker.request(KINDS.page, { before, limit: this.pageSize });
-      this.store.dispatch({ type: "page", ...response, mode: "replace", reachesLatest: before === null });
+      const older = (await this.invoker.request(KINDS.page, { before: order, limit: half })).response;
+      this.store.dispatch({ type: "page", ...older, mode: "replace", reachesLatest: false });
+      const after = older.messages.length ? older.messages[older.messages.length - 1]!.order : null;
+      const { response } = await this.invoker.request(KINDS.page, { after, limit: this.pageSize });
+      const forward = { fromOldest: after === null };
+      this.store.dispatch({ type: "page", ...response, mode: "merge", reachesLatest: !response.hasMore, forward });
     });
   }
 
@@ -256,11 +278,68 @@ export class ChatSession {
         this.store.dispatch({ type: "reset" });
         this.highestSeen = 0;
         void this.loadLatest();
+        void this.loadPinned();
         return;
       case KINDS.scrollTo:
-        for (const listener of [...this.scrollListeners]) listener(push.messageId);
+        this.scrollWhenKnown(push.messageId, push.order);
         return;
     }
+  }
+
+  /**
+   * Python sends scroll-to as soon as it is asked, often before the delta that carries the
+   * message; such a request waits for the message (a bounded number, for a bounded time), then
+   * goes to the listeners, which search history if it still is not loaded.
+   */
+  private scrollWhenKnown(messageId: string, order: Order | undefined): void {
+    if (order !== undefined) this.rememberOrder(messageId, order);
+    if (this.state.byId.has(messageId) || order === undefined || !this.beyondWindow(order)) return this.emitScroll(messageId);
+    const previous = this.awaitingScroll.get(messageId);
+    if (previous !== undefined) clearTimeout(previous);
+    this.awaitingScroll.delete(messageId);
+    if (this.awaitingScroll.size >= MAX_AWAITED_SCROLLS) {
+      const [oldest, timer] = this.awaitingScroll.entries().next().value!;
+      clearTimeout(timer);
+      this.awaitingScroll.delete(oldest);
+    }
+    const timer = setTimeout(() => {
+      this.awaitingScroll.delete(messageId);
+      this.emitScroll(messageId);
+    }, this.scrollWaitMs);
+    this.awaitingScroll.set(messageId, timer);
+  }
+
+  /** Whether a message at `order` would be appended to the window by a delta still to come. */
+  private beyondWindow(order: Order): boolean {
+    const { ids, byId, atLatest, loaded } = this.state;
+    if (!loaded) return true;
+    if (!atLatest) return false;
+    const newest = ids.length ? byId.get(ids[ids.length - 1]!)!.order : null;
+    return newest === null || compareOrder(order, newest) > 0;
+  }
+
+  private rememberOrder(messageId: string, order: Order): void {
+    this.hintedOrders.delete(messageId);
+    this.hintedOrders.set(messageId, order);
+    if (this.hintedOrders.size > MAX_AWAITED_SCROLLS) this.hintedOrders.delete(this.hintedOrders.keys().next().value!);
+  }
+
+  private releaseAwaitedScrolls(state: ChatState): void {
+    for (const [messageId, timer] of [...this.awaitingScroll]) {
+      if (!state.byId.has(messageId)) continue;
+      clearTimeout(timer);
+      this.awaitingScroll.delete(messageId);
+      this.emitScroll(messageId);
+    }
+  }
+
+  /** How many scroll-to requests are waiting for their message. */
+  get awaitedScrolls(): number {
+    return this.awaitingScroll.size;
+  }
+
+  private emitScroll(messageId: string): void {
+    for (const listener of [...this.scrollListeners]) listener(messageId);
   }
 
   /**
@@ -279,7 +358,7 @@ export class ChatSession {
         const { response } = await this.invoker.request(KINDS.catchUp, { after: this.state.feedSeq });
         if ("reset" in response) {
           this.store.dispatch({ type: "reset" });
-          await this.loadLatest();
+          await Promise.all([this.loadLatest(), this.loadPinned()]);
           return;
         }
         this.store.dispatch({ type: "caught-up", deltas: response.deltas, feedSeq: response.feedSeq });

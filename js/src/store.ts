@@ -26,7 +26,7 @@ export interface ChatState {
   readonly loaded: boolean;
   /** The last feed sequence number applied. */
   readonly feedSeq: number;
-  /** Every pinned message seen, kept when its page is evicted. */
+  /** Every pinned message (the kernel's complete list, kept current by deltas), kept when its page is evicted. */
   readonly pinned: ReadonlyMap<string, WireMessage>;
   /** Recently removed ids, so a page answered before the removal cannot bring them back. */
   readonly removed: ReadonlySet<string>;
@@ -43,10 +43,14 @@ export type StoreEvent =
       /** `replace` starts a new window (first load, reload, jump); `merge` extends the current one. */
       mode: "replace" | "merge";
       reachesLatest: boolean;
+      /** Set for a forward page (`after`): its `hasMore` speaks of newer messages, not older. */
+      forward?: { fromOldest: boolean };
     }
   | { type: "deltas"; first: number; items: readonly Delta[] }
   | { type: "caught-up"; deltas: readonly Delta[]; feedSeq: number }
   | { type: "message"; message: WireMessage }
+  /** The kernel's complete pinned list as of `feedSeq`. */
+  | { type: "pinned"; messages: readonly WireMessage[]; feedSeq: number }
   | { type: "evict"; max: number; keep: "older" | "newer" }
   | { type: "pending-add"; pending: PendingSend }
   | { type: "pending-update"; localId: string; patch: Partial<PendingSend> }
@@ -173,7 +177,9 @@ function applyPage(state: ChatState, event: Extract<StoreEvent, { type: "page" }
   }
   const pageOldest = event.messages.length ? event.messages[0]!.order : null;
   let hasOlder = state.hasOlder;
-  if (event.mode === "replace") hasOlder = event.hasMore;
+  if (event.forward) {
+    if (event.mode === "replace" || previousOldest === null) hasOlder = !event.forward.fromOldest;
+  } else if (event.mode === "replace") hasOlder = event.hasMore;
   else if (previousOldest === null || (pageOldest !== null && compareOrder(pageOldest, previousOldest) < 0)) {
     hasOlder = event.hasMore;
   }
@@ -185,6 +191,14 @@ function applyPage(state: ChatState, event: Extract<StoreEvent, { type: "page" }
     // kernel may answer before pushing the deltas it already counts, and those must still apply.
     feedSeq: event.mode === "replace" || !state.loaded ? event.feedSeq : state.feedSeq,
   });
+}
+
+function applyPinned(state: ChatState, messages: readonly WireMessage[], feedSeq: number): ChatState {
+  // Replies and pushes share one ordered comm, so a list older than applied deltas cannot come
+  // from a live kernel; if one did, the deltas would know better.
+  if (state.loaded && feedSeq < state.feedSeq) return state;
+  const pinned = new Map(messages.filter((m) => m.pinned && !state.removed.has(m.id)).map((m) => [m.id, m]));
+  return { ...state, pinned };
 }
 
 function evict(state: ChatState, max: number, keep: "older" | "newer"): ChatState {
@@ -220,6 +234,8 @@ export function reduce(state: ChatState, event: StoreEvent): ChatState {
       draft.upsert(event.message, state.hasOlder, state.atLatest);
       return draft.finish({});
     }
+    case "pinned":
+      return applyPinned(state, event.messages, event.feedSeq);
     case "evict":
       return evict(state, event.max, event.keep);
     case "pending-add":

@@ -129,12 +129,21 @@ export class FakeKernel {
     }
     switch (kind) {
       case "page": {
-        const before = msg.before as number | null;
         const limit = msg.limit as number;
         const sorted = [...this.messages].sort((a, b) => (a.order as number) - (b.order as number));
+        if ("after" in msg) {
+          const after = msg.after as number | null;
+          const newer = after === null ? sorted : sorted.filter((m) => (m.order as number) > after);
+          return this.reply(kind, id, { messages: newer.slice(0, limit), hasMore: newer.length > limit, feedSeq: this.feedSeq });
+        }
+        const before = msg.before as number | null;
         const older = before === null ? sorted : sorted.filter((m) => (m.order as number) < before);
         const page = older.slice(Math.max(0, older.length - limit));
         return this.reply(kind, id, { messages: page, hasMore: older.length > page.length, feedSeq: this.feedSeq });
+      }
+      case "pinned": {
+        const pinned = [...this.messages].filter((m) => m.pinned).sort((a, b) => (a.order as number) - (b.order as number));
+        return this.reply(kind, id, { messages: pinned, feedSeq: this.feedSeq });
       }
       case "catch-up": {
         const after = msg.after as number;

@@ -54,3 +54,31 @@ describe("mini markdown", () => {
     expect(el.textContent!.replace(/\s|`|\*/g, "")).toBe(payload.replace(/\s|`|\*/g, ""));
   });
 });
+
+describe("doubled markers", () => {
+  it("render **bold** and __bold__ as strong, without literal markers", () => {
+    expect(structure(render("Can you share the **latest** numbers?"))).toBe('"Can you share the "<strong>"latest"" numbers?"');
+    expect(structure(render("__really__ now"))).toBe('<strong>"really"" now"');
+    expect(structure(render("**two words**"))).toBe('<strong>"two words"');
+  });
+
+  it("nest: italic, strike and code inside bold, bold inside italic", () => {
+    expect(structure(render("**bold _it_ ~s~ `c`**"))).toBe('<strong>"bold "<em>"it"" "<s>"s"" "<code>"c"');
+    expect(structure(render("_see **this**_"))).toBe('<em>"see "<strong>"this"');
+    expect(structure(render("**a *b* c**"))).toBe('<strong>"a "<strong>"b"" c"');
+  });
+
+  it("leave unbalanced and spaced markers as text", () => {
+    for (const text of ["**open", "close**", "** spaced **", "__init__.py", "a**b**c", "***", "**", "x __ y __ z"]) {
+      const el = render(text);
+      expect(el.querySelector("strong, em, s")).toBeNull();
+      expect(el.textContent).toBe(text);
+    }
+  });
+
+  it("never parse markup inside the markers", () => {
+    const el = render("**<img src=x onerror=alert(1)>**");
+    expect(el.querySelector("img")).toBeNull();
+    expect(el.querySelector("strong")?.textContent).toBe("<img src=x onerror=alert(1)>");
+  });
+});

@@ -22,7 +22,7 @@ function ctx(overrides: Partial<RowContext> = {}): RowContext {
   return {
     selfId: "ada",
     canPin: true,
-    nameOf: (id) => names[id] ?? id,
+    nameOf: (id) => names[id] ?? null,
     mediaMode: "auto",
     media,
     now: 1_700_000_000_000 + 10 * 60_000,
@@ -73,16 +73,40 @@ describe("message rows", () => {
     const el = row(makeMessage(1, { edited: true, pinned: true, targetUserIds: ["ada"] }));
     expect(el.querySelector(".rtkw-edited")?.textContent).toBe("(edited)");
     expect(el.querySelector(".rtkw-pinned")?.textContent).toBe("Pinned");
-    expect(el.querySelector(".rtkw-private")?.textContent).toBe("private");
+    expect(el.querySelector(".rtkw-private")?.textContent).toBe("to you");
     // Private messages cannot be pinned.
     expect(el.querySelector("[data-action='unpin'], [data-action='pin']")).toBeNull();
     const mine = row(makeMessage(3, { targetUserIds: ["bob", "carol"] }));
     expect(mine.querySelector(".rtkw-private")?.textContent).toBe("to Bob, Carol");
-    expect(audienceLabel(makeMessage(1, { targetUserIds: ["ada", "carol"] }), ctx())).toBe("private, to you and 1 other");
-    // The sender listed among the targets (as RealtimeKit does) is not an "other".
-    expect(audienceLabel(makeMessage(1, { targetUserIds: ["bob", "ada"] }), ctx())).toBe("private");
     expect(audienceLabel(makeMessage(3, { targetUserIds: ["ada", "bob"] }), ctx())).toBe("to Bob");
     expect(row(makeMessage(1, { pinned: true })).querySelector("[data-action='unpin']")).not.toBeNull();
+  });
+
+  it("label private messages by name, excluding the sender and you, never with a raw id", () => {
+    const uuid = "972756f3-9c2b-4924-8a1a-e63fa19b730d";
+    const label = (n: number, targets: string[]): string | null => audienceLabel(makeMessage(n, { targetUserIds: targets }), ctx());
+    // Yours (m3 is Ada's): the server lists you among the targets; only the others are named.
+    expect(label(3, ["bob", "ada"])).toBe("to Bob");
+    expect(label(3, ["bob", "carol", "ada"])).toBe("to Bob, Carol");
+    expect(label(3, ["bob", uuid, "ada"])).toBe("to Bob and 1 other");
+    expect(label(3, [uuid, "ada"])).toBe("private");
+    // Received (m1 is Bob's), with the sender among the targets as RealtimeKit sends it.
+    expect(label(1, ["ada", "bob"])).toBe("to you");
+    expect(label(1, ["ada", "bob", "carol"])).toBe("to you, Carol");
+    expect(label(1, ["ada", "bob", uuid])).toBe("to you, 1 other");
+    expect(label(1, ["bob", uuid])).toBe("private");
+    for (const targets of [["bob", uuid, "ada"], [uuid, "ada"], ["ada", uuid]]) {
+      for (const n of [1, 3]) expect(label(n, targets)).not.toContain(uuid);
+    }
+  });
+
+  it("truncate long file names but keep the full, neutralised name in a tooltip", () => {
+    const long = `${"quarterly-report-".repeat(10)}\u202Egnp.pdf`;
+    const el = row(makeMessage(1, { type: "file", name: long, size: 10, link: "https://f.example/2", text: undefined }));
+    const name = el.querySelector<HTMLElement>(".rtkw-file-name")!;
+    expect(name.textContent!.endsWith("…")).toBe(true);
+    expect(name.title).toBe(`${"quarterly-report-".repeat(10)}<U+202E>gnp.pdf`);
+    expect(name.title).not.toContain("\u202E");
   });
 
   it("render files as a card with a readable size and a download button", () => {

@@ -23,7 +23,8 @@ class Page(NamedTuple):
 
     messages: list[WireMessage]
     has_more: bool
-    """Whether older messages exist before the first one returned."""
+    """Whether more messages exist beyond the page, in the direction it was read
+    (older ones for :meth:`FeedLog.page`, newer ones for :meth:`FeedLog.page_after`)."""
 
 
 class FeedLog:
@@ -125,6 +126,22 @@ class FeedLog:
         end = len(self._keys) if before is None else bisect_left(self._keys, (before, ""))
         start = max(0, end - limit)
         return Page([self._by_id[key[1]] for key in self._keys[start:end]], start > 0)
+
+    def page_after(self, after: int | None, limit: int) -> Page:
+        """Return up to ``limit`` messages whose order is above ``after``, ascending.
+
+        ``after=None`` means from the oldest message.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        # Orders are integers, so every key of order `after` sorts below (after + 1, "").
+        start = 0 if after is None else bisect_left(self._keys, (after + 1, ""))
+        end = min(len(self._keys), start + limit)
+        return Page([self._by_id[key[1]] for key in self._keys[start:end]], end < len(self._keys))
+
+    def pinned(self) -> list[WireMessage]:
+        """Return every pinned message, oldest first."""
+        return [message for message in self.messages() if message["pinned"]]
 
     def _record(self, delta: Delta) -> None:
         self._seq += 1

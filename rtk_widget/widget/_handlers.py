@@ -150,6 +150,8 @@ class RequestHandlers:
     def _dispatch(self, kind: str, request_id: str, msg: dict[str, Any], buffers: list[bytes]) -> None:
         if kind == p.PAGE:
             self._respond(kind, request_id, self._page(msg))
+        elif kind == p.PINNED:
+            self._respond(kind, request_id, self._pinned())
         elif kind == p.CATCH_UP:
             self._respond(kind, request_id, self._catch_up(msg))
         elif kind == p.UPLOAD_CHUNK:
@@ -158,14 +160,23 @@ class RequestHandlers:
             self._run(kind, request_id, self._network_call(kind, msg))
 
     def _page(self, msg: dict[str, Any]) -> dict[str, Any]:
-        before = _field(msg, "before", int, optional=True)
         limit = _field(msg, "limit", int)
         if not 1 <= limit <= MAX_PAGE:
             raise RequestError("invalid", f"'limit' must be between 1 and {MAX_PAGE}, got {limit}")
+        # The key's presence picks the direction: `after: null` reads forwards from the oldest.
+        forwards = "after" in msg
+        if forwards and msg.get("before") is not None:
+            raise RequestError("invalid", "give 'before' or 'after', not both")
+        cursor = _field(msg, "after" if forwards else "before", int, optional=True)
         with self.access.lock:
-            page = self.access.feed.page(before, limit)
-            feed_seq = self.access.feed.feed_seq
+            feed = self.access.feed
+            page = feed.page_after(cursor, limit) if forwards else feed.page(cursor, limit)
+            feed_seq = feed.feed_seq
         return {"messages": page.messages, "hasMore": page.has_more, "feedSeq": feed_seq}
+
+    def _pinned(self) -> dict[str, Any]:
+        with self.access.lock:
+            return {"messages": self.access.feed.pinned(), "feedSeq": self.access.feed.feed_seq}
 
     def _catch_up(self, msg: dict[str, Any]) -> dict[str, Any]:
         after = _field(msg, "after", int)

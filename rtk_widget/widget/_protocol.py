@@ -18,12 +18,13 @@ PIN: Final = "pin"
 UNPIN: Final = "unpin"
 MEDIA: Final = "media"
 CANCEL: Final = "cancel"
+PINNED: Final = "pinned"
 
 RequestKind: TypeAlias = Literal[
-    "page", "catch-up", "upload-chunk", "send", "edit", "delete", "pin", "unpin", "media", "cancel"
+    "page", "catch-up", "upload-chunk", "send", "edit", "delete", "pin", "unpin", "media", "cancel", "pinned"
 ]
 REQUEST_KINDS: Final[frozenset[str]] = frozenset(
-    {PAGE, CATCH_UP, UPLOAD_CHUNK, SEND, EDIT, DELETE, PIN, UNPIN, MEDIA, CANCEL}
+    {PAGE, CATCH_UP, UPLOAD_CHUNK, SEND, EDIT, DELETE, PIN, UNPIN, MEDIA, CANCEL, PINNED}
 )
 RESPONSE_SUFFIX: Final = "-response"
 
@@ -113,17 +114,30 @@ class ErrorPayload(TypedDict):
 
 
 class PageRequest(TypedDict):
-    """Ask for up to ``limit`` messages before ``before`` (None: the newest)."""
+    """Ask for up to ``limit`` messages before ``before`` (None: the newest) or,
+    when ``after`` is present, after ``after`` (None: from the oldest)."""
 
-    before: int | None
+    before: NotRequired[int | None]
+    after: NotRequired[int | None]
     limit: int
 
 
 class PageResponse(TypedDict):
-    """Messages in ascending order and the feed position they reflect."""
+    """Messages in ascending order and the feed position they reflect.
+
+    ``hasMore`` says whether more exist in the direction read (older for
+    ``before``, newer for ``after``).
+    """
 
     messages: list[WireMessage]
     hasMore: bool
+    feedSeq: int
+
+
+class PinnedResponse(TypedDict):
+    """Every pinned message the user can see, oldest first, as of ``feedSeq``."""
+
+    messages: list[WireMessage]
     feedSeq: int
 
 

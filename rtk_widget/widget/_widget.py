@@ -18,6 +18,7 @@ from . import _protocol as p
 from ._bridge import Bridge, ChangeCallback, MessageCallback, Subscription
 from ._handlers import RequestHandlers
 from ._port import MeetingPort
+from ._wire import order_of
 
 if TYPE_CHECKING:
     from rtk_widget.client.uploads import FileSource
@@ -148,9 +149,11 @@ class ChatWidget(anywidget.AnyWidget):
     def scroll_to(self, message_id: str) -> None:
         """Scroll every open view of the panel to a message."""
         # `messages`, not the feed: in Jupyter the feed learns of a message sent in this cell later.
-        if all(message.id != message_id for message in self.messages):
+        message = next((m for m in self.messages if m.id == message_id), None)
+        if message is None:
             raise ValueError(f"no message with id {message_id!r} in this chat")
-        self.send({"kind": p.SCROLL_TO, "messageId": message_id})
+        # The order tells the panel whether to load history or to wait for the message's delta.
+        self.send({"kind": p.SCROLL_TO, "messageId": message_id, "order": order_of(message)})
 
     def on_message(self, callback: MessageCallback) -> Subscription:
         """Call ``callback(message)`` for every new message; returns a handle whose call unsubscribes."""

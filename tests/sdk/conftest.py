@@ -80,9 +80,14 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+PING_INTERVAL_S = 1.0
+"""Server keep-alive period in these tests: short, so every test also exercises pings and pongs."""
+
+
 def start_tls_server(tls_pair: tuple[Path, Path], data_dir: Path | None = None) -> ServerThread:
     """A meeting server speaking HTTPS/WSS on 127.0.0.1, with an in-memory or on-disk store."""
-    return ServerThread(ServerConfig(tls_cert=tls_pair[0], tls_key=tls_pair[1], data_dir=data_dir))
+    return ServerThread(ServerConfig(tls_cert=tls_pair[0], tls_key=tls_pair[1], data_dir=data_dir,
+                                     ping_interval_s=PING_INTERVAL_S))
 
 
 @pytest.fixture(scope="module")

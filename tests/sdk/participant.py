@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, WebSocket
 
 WAIT_MS = 15_000
 
@@ -28,6 +28,11 @@ class SdkParticipant:
         self.console: list[str] = []  # the page's console, quoted in failures
         page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
         page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
+        self.sockets: list[WebSocket] = []  # the SDK's sockets, as Chromium sees them
+        page.on("websocket", self._socket_opened)
+
+    def _socket_opened(self, socket: WebSocket) -> None:
+        self.sockets.append(socket)
 
     def attempt(self, method: str, *args: Any) -> dict[str, Any]:
         """Run an SDK call; return ``{"ok": True, "value": ...}`` or ``{"ok": False, "error": ...}``."""

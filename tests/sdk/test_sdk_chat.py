@@ -64,6 +64,9 @@ def test_sdk_joins_a_livestream_meeting_without_media(room: Room) -> None:
         assert sdk.self_info["roomJoined"] is True
         assert sdk.self_info["roomState"] == "joined"
         assert sdk.self_info["name"] == name
+        # Off stage: the SDK joined no media room (an ON_STAGE reply would wait for WebRTC).
+        assert sdk.page.evaluate("() => meeting.self.stageStatus") == "OFF_STAGE"
+        assert len(sdk.sockets) == 1
     assert room.alice.self_info["presetName"] == "livestream_host"
     # Everyone lists the other two, and never themselves.
     for sdk in room.everyone:
@@ -71,6 +74,27 @@ def test_sdk_joins_a_livestream_meeting_without_media(room: Room) -> None:
         for user_id in others:
             sdk.wait_peer(user_id)
         assert sdk.user_id not in sdk.evaluate("joinedUserIds")
+
+
+def test_sdk_answers_the_servers_pings_and_stays_connected(room: Room) -> None:
+    socket = room.bob.sockets[0]
+    socket.wait_for_event("framereceived", lambda frame: frame == "2", timeout=10_000)
+    for _ in range(2):  # answered in two ping periods
+        socket.wait_for_event("framesent", lambda frame: frame == "3", timeout=10_000)
+    assert not socket.is_closed()
+    assert len(room.bob.sockets) == 1  # no reconnect happened
+    text = unique("still here")
+    room.bob.call("sendText", text)
+    room.alice.added({"message": text})
+
+
+def test_closing_the_page_counts_as_leaving(room: Room, open_sdk_page: OpenPage) -> None:
+    erin = join(room.server, open_sdk_page, room.meeting_id, "erin", "livestream_viewer")
+    room.carol.wait_event("participantJoined", {"userId": erin.user_id})
+    erin.page.close()  # no leave() call: the server notices the socket closing
+    for sdk in room.everyone:
+        sdk.wait_event("participantLeft", {"userId": erin.user_id})
+        assert erin.user_id not in sdk.evaluate("joinedUserIds")
 
 
 def test_text_message_reaches_everyone_including_the_sender(room: Room) -> None:
@@ -191,8 +215,8 @@ def test_fetch_public_private_and_pinned_messages(room: Room) -> None:
     texts = {m["id"]: m["message"] for m in fetched}
     assert [texts[i] for i in ids] == public
 
-    limited = room.carol.call("fetchPublic", {**options, "limit": 2})
-    assert len(limited) == 2
+    newest = room.carol.call("fetchPublic", {**options, "limit": 2})
+    assert {m["id"] for m in newest} == {ids[2], ids[3]}  # "before" pages end at the newest
 
     between = room.alice.call("fetchPrivate", {**options, "userId": room.bob.user_id})
     assert [m["message"] for m in between if m["id"] == secret_id] == [secret]

@@ -127,3 +127,24 @@ def test_finds_messages_by_attachment_link():
     assert feed.message_with_link("http://127.0.0.1/f/other.png") is None
     feed.remove("m1")
     assert feed.message_with_link("http://127.0.0.1/f/a.png") is None
+
+
+def test_page_after_reads_forwards_exactly():
+    feed = FeedLog()
+    for order in (2, 4, 6, 8, 10):
+        feed.upsert(message(order))
+    page = feed.page_after(4, 2)
+    assert [m["order"] for m in page.messages] == [6, 8]
+    assert page.has_more is True
+    assert [m["order"] for m in feed.page_after(7, 5).messages] == [8, 10]
+    assert feed.page_after(7, 5).has_more is False
+    assert [m["order"] for m in feed.page_after(None, 2).messages] == [2, 4]
+    assert feed.page_after(10, 3) == ([], False)
+
+
+def test_pinned_lists_every_pinned_message_oldest_first():
+    feed = FeedLog()
+    for order in range(1, 6):
+        feed.upsert({**message(order), "pinned": order % 2 == 1})
+    feed.remove("m3")
+    assert [m["id"] for m in feed.pinned()] == ["m1", "m5"]

@@ -48,6 +48,37 @@ def test_page_rejects_bad_limits(widget, recorder):
     assert error_of(recorder, request(widget, "page", {"before": True, "limit": 5}))["code"] == "invalid"
 
 
+def test_page_after_pages_forwards_from_a_cursor(widget, recorder):
+    sent = [widget.send_text(f"message {n}") for n in range(5)]
+    Watch(widget).wait_for(lambda ms: len(ms) == 5)
+    orders = [m["order"] for m in response_of(recorder, request(widget, "page", {"before": None, "limit": 5}))["messages"]]
+    newer = response_of(recorder, request(widget, "page", {"after": orders[1], "limit": 2}))
+    assert [m["id"] for m in newer["messages"]] == [sent[2].id, sent[3].id]
+    assert newer["hasMore"] is True
+    rest = response_of(recorder, request(widget, "page", {"after": orders[3], "limit": 10}))
+    assert [m["id"] for m in rest["messages"]] == [sent[4].id]
+    assert rest["hasMore"] is False
+    oldest = response_of(recorder, request(widget, "page", {"after": None, "limit": 1}))
+    assert [m["id"] for m in oldest["messages"]] == [sent[0].id]
+    both = request(widget, "page", {"before": orders[4], "after": orders[0], "limit": 2})
+    assert error_of(recorder, both)["code"] == "invalid"
+    assert error_of(recorder, request(widget, "page", {"after": "x", "limit": 2}))["code"] == "invalid"
+
+
+def test_pinned_lists_every_pinned_message_the_user_sees(widget, recorder, bob):
+    first = widget.send_text("first")
+    widget.send_text("second")
+    third = widget.send_text("third")
+    widget.pin(first.id)
+    widget.pin(third.id)
+    Watch(widget, "pinned").wait_for(lambda ms: len(ms) == 2)
+    widget._bridge.dispatcher.flush()
+    answer = response_of(recorder, request(widget, "pinned", {}))
+    assert [m["id"] for m in answer["messages"]] == [m.id for m in widget.pinned] == [first.id, third.id]
+    assert all(m["pinned"] for m in answer["messages"])
+    assert answer["feedSeq"] == widget._bridge.feed.feed_seq
+
+
 def test_catch_up_returns_missed_deltas_or_a_reset(widget, recorder, bob):
     start = response_of(recorder, request(widget, "page", {"before": None, "limit": 50}))["feedSeq"]
     first = widget.send_text("one")

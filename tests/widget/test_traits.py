@@ -167,7 +167,9 @@ def test_needs_a_joined_meeting():
 def test_scroll_to_is_a_push_and_needs_a_known_message(widget, recorder):
     message = widget.send_text("look here")
     widget.scroll_to(message.id)
-    assert recorder.pushes("scroll-to") == [{"kind": "scroll-to", "messageId": message.id}]
+    # The order lets the panel wait for the message's delta instead of searching history.
+    order = widget._bridge.feed.get(message.id)["order"]  # type: ignore[index]
+    assert recorder.pushes("scroll-to") == [{"kind": "scroll-to", "messageId": message.id, "order": order}]
     with pytest.raises(ValueError, match="no message"):
         widget.scroll_to("missing")
 

@@ -1,13 +1,30 @@
 /**
- * A deliberately small markdown: *bold*, _italic_, ~strike~, `code`, ``` blocks and autolinks.
+ * A deliberately small markdown: **bold**, __bold__, *bold*, _italic_, ~strike~, `code`, ``` blocks
+ * and autolinks.
  * It builds DOM nodes from text; no markup is ever parsed, so there is nothing to sanitise.
  */
 import { h } from "../dom";
 import { externalLink, safeUrl } from "./links";
 
 const FENCE = /```(?:[^\n`]*\n)?([\s\S]*?)```/g;
-const INLINE =
-  /(`[^`\n]+`)|(?<![\p{L}\p{N}*])\*(?=\S)([^*\n]+?)\*(?![\p{L}\p{N}*])|(?<![\p{L}\p{N}_])_(?=\S)([^_\n]+?)_(?![\p{L}\p{N}_])|(?<![\p{L}\p{N}~])~(?=\S)([^~\n]+?)~(?![\p{L}\p{N}~])|((?:https?:\/\/|mailto:)[^\s<>"'`]+)/gu;
+// One alternative per construct; the doubled markers come first so `**x**` is not read as `*` + `*x*` + `*`.
+// A marker opens before a non-space and closes after one, and never touches a letter or digit
+// outside (so snake_case and 2*3*4 stay text).
+const INLINE = new RegExp(
+  [
+    /(`[^`\n]+`)/.source,
+    /(?<![\p{L}\p{N}*])\*\*(?=\S)([^\n]*?\S)\*\*(?![\p{L}\p{N}*])/.source,
+    // `__init__.py` is a file name in a Python chat, not bold: no closing `__` before `.x`.
+    /(?<![\p{L}\p{N}_])__(?=\S)([^\n]*?\S)__(?![\p{L}\p{N}_]|\.[\p{L}\p{N}])/.source,
+    /(?<![\p{L}\p{N}*])\*(?=[^\s*])([^*\n]+?)\*(?![\p{L}\p{N}*])/.source,
+    /(?<![\p{L}\p{N}_])_(?=[^\s_])([^_\n]+?)_(?![\p{L}\p{N}_])/.source,
+    /(?<![\p{L}\p{N}~])~(?=\S)([^~\n]+?)~(?![\p{L}\p{N}~])/.source,
+    /((?:https?:\/\/|mailto:)[^\s<>"'`]+)/.source,
+  ].join("|"),
+  "gu",
+);
+/** The element each formatting group becomes: 2 and 3 are `**`/`__`, 4 `*`, 5 `_`, 6 `~`. */
+const FORMAT_TAGS = { 2: "strong", 3: "strong", 4: "strong", 5: "em", 6: "s" } as const;
 const TRAILING_PUNCTUATION = /[.,;:!?)\]}'"]+$/;
 const MAX_DEPTH = 3;
 
@@ -21,15 +38,15 @@ function appendInline(parent: Node, text: string, depth: number): void {
     const start = match.index ?? 0;
     let consumed = match[0];
     let node: Node;
+    const group = ([2, 3, 4, 5, 6] as const).find((g) => match[g] !== undefined);
     if (match[1] !== undefined) {
       node = h("code", { className: "rtkw-code", text: match[1].slice(1, -1) });
-    } else if (match[2] !== undefined || match[3] !== undefined || match[4] !== undefined) {
-      const tag = match[2] !== undefined ? "strong" : match[3] !== undefined ? "em" : "s";
-      const el = h(tag);
-      appendInline(el, (match[2] ?? match[3] ?? match[4])!, depth + 1);
+    } else if (group !== undefined) {
+      const el = h(FORMAT_TAGS[group]);
+      appendInline(el, match[group]!, depth + 1);
       node = el;
     } else {
-      const raw = match[5]!;
+      const raw = match[7]!;
       const trailing = raw.match(TRAILING_PUNCTUATION)?.[0] ?? "";
       consumed = raw.slice(0, raw.length - trailing.length);
       const url = safeUrl(consumed);

@@ -15,7 +15,7 @@ export interface Viewer {
   canPin: boolean;
   mediaMode: MediaMode;
   maxTextLength: number;
-  nameOf(userId: string): string;
+  nameOf(userId: string): string | null;
 }
 
 export interface FeedDeps {
@@ -36,6 +36,8 @@ export class Feed {
   readonly list: VirtualList<Row>;
   readonly newButton: HTMLButtonElement;
   private readonly historyNote: HTMLElement;
+  /** "Start of the chat", scrolled with the rows (the virtual list lays rows out below it). */
+  readonly startMarker: HTMLElement;
   private readonly retryButton: HTMLButtonElement;
   private readonly live: HTMLElement;
   private readonly listeners = new Listeners();
@@ -50,6 +52,7 @@ export class Feed {
     this.content = h("div", { className: "rtkw-feed", attrs: { role: "feed", "aria-label": "Chat messages", "aria-busy": "true" } });
     this.scroller = h("div", { className: "rtkw-scroller", attrs: { tabindex: 0, "aria-label": "Message history" } }, [this.content]);
     this.historyNote = h("div", { className: "rtkw-history-note" });
+    this.startMarker = h("div", { className: "rtkw-start-marker", attrs: { role: "note" } });
     this.newButton = h("button", { className: "rtkw-new-messages", attrs: { type: "button", hidden: true } });
     this.live = h("div", { className: "rtkw-sr", attrs: { "aria-live": "polite", "aria-atomic": "true" } });
     this.retryButton = h("button", { className: "rtkw-button", text: "Try again", attrs: { type: "button", hidden: true } });
@@ -57,6 +60,8 @@ export class Feed {
     this.list = new VirtualList<Row>({
       scroller: this.scroller,
       content: this.content,
+      lead: this.startMarker,
+      ...(deps.measure ? { measureLead: (el: HTMLElement) => (el.textContent ? deps.measure!(el) : 0) } : {}),
       key: (row) => row.key,
       same: (a, b) => a === b,
       estimate: estimateRowHeight,
@@ -90,11 +95,11 @@ export class Feed {
     const rows = buildRows(messages, state.pending, viewer.selfId, this.rows);
     this.rows = new Map(rows.map((row) => [row.key, row]));
     const wasAtBottom = this.list.count === 0 || this.list.isAtBottom();
+    // Before setItems, so the list measures the marker with the rows it lays out below it.
+    this.startMarker.textContent = state.loaded && !state.hasOlder ? "Start of the chat" : "";
     this.list.setItems(rows);
     this.content.setAttribute("aria-busy", String(!state.loaded));
-    if (state.loaded || !previous) {
-      this.historyNote.textContent = !state.loaded ? "Loading messages…" : state.hasOlder ? "" : "Start of the chat";
-    }
+    if (state.loaded || !previous) this.historyNote.textContent = state.loaded ? "" : "Loading messages…";
     this.noteNewMessages(previous, messages, viewer.selfId, wasAtBottom);
   }
 

@@ -1,7 +1,7 @@
 import { button, h, setAttr } from "../dom";
 import { renderRichText } from "../format/markdown";
 import { formatSize } from "../format/size";
-import { avatarHue, displayText, initials } from "../format/text";
+import { avatarHue, displayText, initials, neutralise } from "../format/text";
 import { formatFullTime, formatMessageTime } from "../format/time";
 import { type MediaCache, loadImage } from "../media";
 import type { WireMessage } from "../protocol";
@@ -30,7 +30,8 @@ export const ACTIONS = {
 export interface RowContext {
   selfId: string | null;
   canPin: boolean;
-  nameOf(userId: string): string;
+  /** A participant's display name, or null for an id nobody in the meeting has now. */
+  nameOf(userId: string): string | null;
   mediaMode: MediaMode;
   media: MediaCache;
   now: number;
@@ -46,16 +47,36 @@ function actionButton(action: string, label: string, accessibleName?: string): H
   return el;
 }
 
-/** "to Bob" on your own private messages, "private" on those sent to you. */
+/** People's names for a list of user ids: known ones by name, the unknown ones only counted. */
+function namesOf(ids: readonly string[], nameOf: RowContext["nameOf"]): { names: string[]; unknown: number } {
+  const names: string[] = [];
+  for (const id of ids) {
+    const name = nameOf(id);
+    if (name) names.push(displayText(name, 40));
+  }
+  return { names, unknown: ids.length - names.length };
+}
+
+function others(count: number): string {
+  return `${count} other${count > 1 ? "s" : ""}`;
+}
+
+/**
+ * Who a private message is for: "to Bob" on yours, "to you" / "to you, Carol" on those you
+ * received, "private" when nobody else in it is known. Never shows a raw user id.
+ */
 export function audienceLabel(message: WireMessage, ctx: Pick<RowContext, "selfId" | "nameOf">): string | null {
   if (message.targetUserIds.length === 0) return null;
-  // RealtimeKit lists the sender among the targets too; only the other people count.
-  const audience = message.targetUserIds.filter((id) => id !== message.userId);
+  // RealtimeKit lists the sender among the targets; neither the sender nor you are "others".
+  const audience = [...new Set(message.targetUserIds)].filter((id) => id !== message.userId && id !== ctx.selfId);
+  const { names, unknown } = namesOf(audience, ctx.nameOf);
   if (message.userId === ctx.selfId) {
-    return audience.length ? `to ${audience.map((id) => displayText(ctx.nameOf(id), 40)).join(", ")}` : "private";
+    if (names.length === 0) return "private";
+    return `to ${names.join(", ")}${unknown ? ` and ${others(unknown)}` : ""}`;
   }
-  const others = audience.filter((id) => id !== ctx.selfId).length;
-  return others > 0 ? `private, to you and ${others} other${others > 1 ? "s" : ""}` : "private";
+  if (ctx.selfId === null || !message.targetUserIds.includes(ctx.selfId)) return "private";
+  const rest = [...names, ...(unknown ? [others(unknown)] : [])];
+  return rest.length ? `to you, ${rest.join(", ")}` : "to you";
 }
 
 function header(message: WireMessage, own: boolean, ctx: RowContext): HTMLElement {
@@ -89,7 +110,7 @@ function fileCard(name: string, size: number | undefined, action: string, label:
   return h("div", { className: "rtkw-file" }, [
     h("span", { className: "rtkw-file-icon", text: extensionLabel(name), attrs: { "aria-hidden": "true" } }),
     h("span", { className: "rtkw-file-info" }, [
-      h("bdi", { className: "rtkw-file-name", text: shown, attrs: { title: shown } }),
+      h("bdi", { className: "rtkw-file-name", text: shown, attrs: { title: neutralise(name || "file") } }),
       h("span", { className: "rtkw-file-size", text: size === undefined ? "" : formatSize(size) }),
     ]),
     download,

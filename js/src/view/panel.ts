@@ -53,7 +53,7 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
       canPin: self?.permissions.canPin ?? false,
       mediaMode: readMediaMode(model.get("media_mode")),
       maxTextLength: readLimits(model.get("limits")).maxTextLength,
-      nameOf: (userId) => names.get(userId) ?? userId,
+      nameOf: (userId) => names.get(userId) ?? null,
     };
   };
 

@@ -7,6 +7,13 @@ export interface VirtualListOptions<T> {
   scroller: HTMLElement;
   /** The element inside `scroller` that receives spacers and rows. */
   content: HTMLElement;
+  /**
+   * An element shown above the first row (e.g. "Start of the chat"). It is part of the scrolled
+   * geometry, so rows are laid out below it instead of under it. Give it padding, not margins.
+   */
+  lead?: HTMLElement;
+  /** Overrides how the lead's height is read (tests use a fake layout). */
+  measureLead?(el: HTMLElement): number;
   key(item: T): string;
   render(item: T, index: number, count: number): HTMLElement;
   /** Whether a rendered row can stay as it is for a new item with the same key. */
@@ -35,12 +42,15 @@ export class VirtualList<T> {
   private readonly bottom: HTMLElement;
   private readonly observer: ResizeObserver | null;
   private readonly onScrollEvent = (): void => {
-    // The reader moved: whether to follow new rows is decided by where they are now.
-    this.stickToBottom = this.isAtBottom();
+    // The reader moved: whether to follow new rows is decided by where they are now. Scroll
+    // events caused by our own scrollTop writes (delivered later) say nothing about the reader.
+    if (Math.abs(this.options.scroller.scrollTop - this.lastSetTop) >= 1) this.stickToBottom = this.isAtBottom();
     this.update();
   };
   private range = { start: 0, end: 0 };
   private stickToBottom = true;
+  private leadHeight = 0;
+  private lastSetTop = Number.NaN;
 
   constructor(private readonly options: VirtualListOptions<T>) {
     this.top = document.createElement("div");
@@ -48,18 +58,26 @@ export class VirtualList<T> {
     this.top.className = this.bottom.className = "rtkw-spacer";
     this.top.setAttribute("aria-hidden", "true");
     this.bottom.setAttribute("aria-hidden", "true");
+    if (options.lead) options.content.append(options.lead);
     options.content.append(this.top, this.bottom);
     options.scroller.addEventListener("scroll", this.onScrollEvent, { passive: true });
     this.observer = typeof ResizeObserver === "function" ? new ResizeObserver(() => this.remeasure()) : null;
     this.observer?.observe(options.scroller);
+    if (options.lead) this.observer?.observe(options.lead);
   }
 
   get count(): number {
     return this.items.length;
   }
 
+  /** The scrolled height: the lead plus every row (measured or estimated). */
   get totalHeight(): number {
-    return this.offsets[this.items.length] ?? 0;
+    return this.leadHeight + (this.offsets[this.items.length] ?? 0);
+  }
+
+  /** Where row `index` starts, in scroller coordinates. */
+  private rowTop(index: number): number {
+    return this.leadHeight + this.offsets[index]!;
   }
 
   /** The indices of the rows currently in the DOM, `[start, end)`. */
@@ -105,7 +123,7 @@ export class VirtualList<T> {
     if (index < 0) return false;
     this.stickToBottom = false;
     const rowHeight = this.offsets[index + 1]! - this.offsets[index]!;
-    this.setScrollTop(this.offsets[index]! - (this.options.scroller.clientHeight - rowHeight) / 2);
+    this.setScrollTop(this.rowTop(index) - (this.options.scroller.clientHeight - rowHeight) / 2);
     this.update();
     return true;
   }
@@ -117,15 +135,19 @@ export class VirtualList<T> {
   /** Renders the rows in view (plus overscan) and measures them. */
   update(): void {
     const { scroller } = this.options;
+    const follow = this.stickToBottom;
     for (let pass = 0; pass < 3; pass++) {
       const anchor = this.captureAnchor();
       this.renderRange();
-      if (!this.measureRendered()) break;
+      const leadChanged = this.measureLead();
+      if (!this.measureRendered() && !leadChanged) break;
       this.recomputeOffsets();
-      if (this.stickToBottom) this.setScrollTop(this.totalHeight - scroller.clientHeight);
+      if (follow) this.setScrollTop(this.totalHeight - scroller.clientHeight);
       else this.restoreAnchor(anchor);
     }
-    this.stickToBottom = this.isAtBottom();
+    // Following the bottom survives any change of heights; only the reader scrolling ends it.
+    if (follow) this.setScrollTop(this.totalHeight - scroller.clientHeight);
+    this.stickToBottom = follow || this.isAtBottom();
     const atTop = scroller.scrollTop <= BOTTOM_SLACK_PX;
     this.options.onScroll?.({ atTop, atBottom: this.stickToBottom, ...this.range });
   }
@@ -137,10 +159,14 @@ export class VirtualList<T> {
     this.rendered.clear();
     this.top.remove();
     this.bottom.remove();
+    this.options.lead?.remove();
   }
 
   private setScrollTop(value: number): void {
-    this.options.scroller.scrollTop = Math.max(0, value);
+    const { scroller } = this.options;
+    scroller.scrollTop = Math.max(0, value);
+    // Read back: the browser clamps to what the content allows.
+    this.lastSetTop = scroller.scrollTop;
   }
 
   private heightOf(item: T): number {
@@ -169,22 +195,23 @@ export class VirtualList<T> {
   private captureAnchor(): { key: string; delta: number } | null {
     if (this.items.length === 0) return null;
     const scrollTop = this.options.scroller.scrollTop;
-    const index = Math.min(this.indexAt(scrollTop), this.items.length - 1);
-    return { key: this.options.key(this.items[index]!), delta: scrollTop - this.offsets[index]! };
+    const index = Math.min(this.indexAt(scrollTop - this.leadHeight), this.items.length - 1);
+    return { key: this.options.key(this.items[index]!), delta: scrollTop - this.rowTop(index) };
   }
 
   private restoreAnchor(anchor: { key: string; delta: number } | null): void {
     if (!anchor) return;
     const index = this.items.findIndex((item) => this.options.key(item) === anchor.key);
-    if (index >= 0) this.setScrollTop(this.offsets[index]! + anchor.delta);
+    if (index >= 0) this.setScrollTop(this.rowTop(index) + anchor.delta);
   }
 
   private renderRange(): void {
     const { scroller, content, key, render, same } = this.options;
     const overscan = this.options.overscanPx ?? 600;
     const n = this.items.length;
-    const start = Math.max(0, Math.min(n, this.indexAt(scroller.scrollTop - overscan)));
-    const end = Math.max(start, Math.min(n, this.indexAt(scroller.scrollTop + scroller.clientHeight + overscan) + 1));
+    const top = scroller.scrollTop - this.leadHeight;
+    const start = Math.max(0, Math.min(n, this.indexAt(top - overscan)));
+    const end = Math.max(start, Math.min(n, this.indexAt(top + scroller.clientHeight + overscan) + 1));
     const next = new Map<string, Rendered<T>>();
     let cursor: Node = this.top;
     for (let i = start; i < end; i++) {
@@ -237,10 +264,29 @@ export class VirtualList<T> {
     for (const k of this.heights.keys()) if (!live.has(k)) this.heights.delete(k);
   }
 
+  /** Reads the lead's height; true if it changed. */
+  private measureLead(): boolean {
+    const { lead, measureLead } = this.options;
+    const height = lead ? (measureLead ? measureLead(lead) : lead.getBoundingClientRect().height) : 0;
+    if (Math.abs(height - this.leadHeight) <= 0.5) return false;
+    this.leadHeight = height;
+    return true;
+  }
+
+  /** A row, the lead or the viewport changed size (an image loaded, fonts arrived, a resize). */
   private remeasure(): void {
-    if (this.measureRendered()) {
-      this.recomputeOffsets();
-      this.update();
-    }
+    const follow = this.stickToBottom;
+    const anchor = this.captureAnchor();
+    const leadChanged = this.measureLead();
+    const changed = this.measureRendered() || leadChanged;
+    if (changed) this.recomputeOffsets();
+    if (follow) this.setScrollTop(this.totalHeight - this.options.scroller.clientHeight);
+    else if (changed) this.restoreAnchor(anchor);
+    if (changed || follow) this.update();
+  }
+
+  /** Re-reads heights now (also what the ResizeObserver triggers). */
+  measure(): void {
+    this.remeasure();
   }
 }

@@ -1,0 +1,97 @@
+"""The two chat panels the widget benchmark compares, as notebook code.
+
+Each contender is a notebook of two cells, run in a real JupyterLab:
+
+1. *prepare* (not timed): puts ``history`` messages where the panel will read them
+   and defines ``READY``;
+2. *show* (timed as first paint): builds the panel from that history and displays it.
+
+and a snippet the benchmark executes in the same kernel to add one new message.
+Both use the same texts (``history_text``), so both panels paint the same strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+
+# Printed by a show cell that gave up building its panel within the time budget.
+GAVE_UP = "bench-build-gave-up"
+
+
+@dataclass(frozen=True)
+class Contender:
+    """One panel: how to prepare its history, show it, and add one message."""
+
+    name: str
+    prepare: str  # format fields: bench, count, budget
+    show: str
+    send: str  # format field: text
+
+    def cells(self, count: int, budget: float) -> list[str]:
+        return [self.prepare.format(bench=str(BENCH), count=count, budget=budget), self.show]
+
+
+RTK_WIDGET = Contender(
+    name="rtk-widget",
+    # Bob writes the history straight into the embedded server's store; Ada then joins,
+    # which loads all of it into her client, as a notebook that joins a long meeting does.
+    prepare="""
+import sys, time
+sys.path.insert(0, {bench!r})
+from _history import seed_history
+from rtk_widget import ChatWidget, Meeting
+
+bob = Meeting.local(display_name="Bob", title="bench")
+seed_history(bob, {count})
+ada = Meeting.local(display_name="Ada", meeting=bob)
+assert len(ada.chat.messages) == {count}, len(ada.chat.messages)
+BUILT = {count}
+READY = True
+""",
+    show="""
+_started = time.monotonic()
+widget = ChatWidget(ada)
+BUILD_SECONDS = time.monotonic() - _started
+widget
+""",
+    send="bob.chat.send_text_message({text!r})",
+)
+
+PANEL_CHATFEED = Contender(
+    name="Panel ChatFeed",
+    # The history is plain (user, text) pairs in the kernel; building the ChatMessage
+    # objects is part of showing it, and gives up after the budget.
+    prepare="""
+import sys, time
+sys.path.insert(0, {bench!r})
+from _history import history_text
+import panel as pn
+pn.extension()
+
+HISTORY = [("Bob", history_text(i)) for i in range({count})]
+BUDGET = {budget}
+READY = True
+""",
+    show=f"""
+_started = time.monotonic()
+_objects = []
+for _user, _text in HISTORY:
+    _objects.append(pn.chat.ChatMessage(_text, user=_user))
+    if time.monotonic() - _started > BUDGET:
+        break
+BUILT = len(_objects)
+if BUILT == len(HISTORY):
+    feed = pn.chat.ChatFeed(objects=_objects, height=600)
+    BUILD_SECONDS = time.monotonic() - _started
+    display(feed)
+else:
+    BUILD_SECONDS = None
+    print({GAVE_UP!r}, BUILT)
+""",
+    send="feed.send({text!r}, user='Bob', respond=False)",
+)
+
+CONTENDERS = (RTK_WIDGET, PANEL_CHATFEED)
