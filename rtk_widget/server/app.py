@@ -18,9 +18,10 @@ from rtk_widget.server.admin import Admin
 from rtk_widget.server.auth import TokenIssuer, UrlSigner, new_secret
 from rtk_widget.server.chat_service import ChatService
 from rtk_widget.server.config import ServerConfig
-from rtk_widget.server.files import FileHost, json_error
+from rtk_widget.server.files import FileHost
 from rtk_widget.server.management import Management
 from rtk_widget.server.replay import Replay
+from rtk_widget.server.responses import json_error
 from rtk_widget.server.rooms import Rooms
 from rtk_widget.server.sdk_rest import MANAGEMENT_PREFIX, Cors, SdkRest
 from rtk_widget.server.socket_handler import SocketHandler

@@ -29,11 +29,12 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 
-from rtk_widget.server.auth import TokenError, TokenIssuer, UrlSigner, bearer
+from rtk_widget.server.auth import TokenIssuer, UrlSigner
 from rtk_widget.server.config import ServerConfig
-from rtk_widget.server.identity import Identity, Refused, authenticate
+from rtk_widget.server.identity import Identity
+from rtk_widget.server.responses import identify, json_error, request_token
 from rtk_widget.server.store import messages as mq
 from rtk_widget.server.store.db import Database
 from rtk_widget.server.store.records import now_ms
@@ -78,10 +79,6 @@ def content_disposition(kind: str, name: str) -> str:
     if name != fallback:
         header += "; filename*=UTF-8''" + quote(name, safe="")
     return header
-
-
-def json_error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"success": False, "error": {"code": status, "message": message}}, status_code=status)
 
 
 class FileHost:
@@ -190,7 +187,7 @@ class FileHost:
         )
         if row is None or not self.path(file_id).exists():
             return json_error(404, "no such file")
-        token = bearer(request.headers.get("authorization")) or request.query_params.get("authToken")
+        token = request_token(request)
         if token:
             refusal = await self._refusal(token, row)
             if refusal is not None:
@@ -210,12 +207,9 @@ class FileHost:
             return handle.read(16)
 
     async def _refusal(self, token: str, row: sqlite3.Row) -> Response | None:
-        try:
-            who = await authenticate(self.db, self.tokens, token)
-        except TokenError as exc:
-            return json_error(401, str(exc))
-        except Refused as exc:
-            return json_error(403, str(exc))
+        who = await identify(self.db, self.tokens, token)
+        if isinstance(who, Response):
+            return who
         if who.user_id == row["uploader_id"]:
             return None
         if who.meeting_id != row["meeting_id"]:

@@ -14,6 +14,7 @@ from rtk_widget.server.admin import Admin, ApiError
 from rtk_widget.server.auth import api_token_ok
 from rtk_widget.server.config import ServerConfig
 from rtk_widget.server.replay import Replay
+from rtk_widget.server.responses import json_error
 from rtk_widget.server.sdk_rest import api_base, read_json
 
 PREFIX = "/client/v4/accounts/{account_id}/realtime/kit/{app_id}"
@@ -27,10 +28,6 @@ def ok(data: Any, status: int = 200, paging: dict[str, int] | None = None) -> JS
     if paging is not None:
         body["paging"] = paging
     return JSONResponse(body, status_code=status)
-
-
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"success": False, "error": {"code": status, "message": message}}, status_code=status)
 
 
 def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -90,11 +87,11 @@ class Management:
                 request.path_params["account_id"] != self.config.account_id
                 or request.path_params["app_id"] != self.config.app_id
             ):
-                return error(404, "No app found for this account and app id")
+                return json_error(404, "No app found for this account and app id")
             try:
                 result = await endpoint(request)
             except ApiError as exc:
-                return error(exc.status, exc.message)
+                return json_error(exc.status, exc.message)
             return result if isinstance(result, Response) else ok(result)
 
         return handle

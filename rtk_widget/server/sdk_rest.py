@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rtk_widget.server.auth import TokenError, TokenIssuer, bearer
+from rtk_widget.server.auth import TokenIssuer
 from rtk_widget.server.config import ServerConfig
-from rtk_widget.server.files import FileHost, json_error
-from rtk_widget.server.identity import Identity, Refused, authenticate
+from rtk_widget.server.files import FileHost
+from rtk_widget.server.identity import Identity
+from rtk_widget.server.responses import identify, json_error, request_token
 from rtk_widget.server.store.db import Database
 
 MANAGEMENT_PREFIX = "/client/v4/"
@@ -75,13 +76,7 @@ class SdkRest:
         self.files = files
 
     async def _identify(self, request: Request) -> Identity | Response:
-        token = bearer(request.headers.get("authorization")) or request.query_params.get("authToken")
-        try:
-            return await authenticate(self.db, self.tokens, token)
-        except TokenError as exc:
-            return json_error(401, str(exc))
-        except Refused as exc:
-            return json_error(403, str(exc))
+        return await identify(self.db, self.tokens, request_token(request))
 
     async def participant_details(self, request: Request) -> Response:
         who = await self._identify(request)

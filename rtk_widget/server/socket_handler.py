@@ -89,7 +89,7 @@ class SocketHandler:
             Event.LEAVE_ROOM: self._leave,
             Event.GET_ROOM_INFO: self._room_info,
             Event.GET_ROOM_PEERS_INFO: self._peers,
-            Event.GET_CONNECTED_ROOMS_DUMP: self._empty,
+            Event.GET_CONNECTED_ROOMS_DUMP: self._connected_rooms,
             Event.PLUGIN_STORE_GET_KEYS: self._plugin_store,
             **ChatEvents(chat).handlers(),
         }
@@ -290,6 +290,12 @@ class SocketHandler:
             created_at=(row["created_ms"] // 1000) if row else 0,
         )
         return room_pb2.RoomInfoResponse(room=room)
+
+    async def _connected_rooms(self, conn: Connection, frame: Frame) -> Message:
+        # No breakout rooms here: the meeting itself is the parent (the SDK needs parent_meeting).
+        row = await self.db.read(lambda c: aq.get_meeting_row(c, conn.meeting_id))
+        parent = room_pb2.ConnectedMeetingDump(id=conn.meeting_id, title=(row["title"] or "") if row else "")
+        return room_pb2.GetConnectedRoomsDumpResponse(parent_meeting=parent)
 
     async def _peers(self, conn: Connection, frame: Frame) -> Message:
         request = parse_payload(room_pb2.RoomPeersInfoRequest, frame.payload)
