@@ -74,7 +74,7 @@ async def test_empty_peers_reply_still_carries_a_payload(server, make_meeting):
     await raw.close()
 
 
-async def test_plugin_store_echoes_ids_and_dump_is_empty(server, make_meeting):
+async def test_plugin_store_echoes_ids_and_dump_names_the_meeting(server, make_meeting):
     meeting, (ada,) = await make_meeting("ada")
     a = await connect(server, meeting, ada)
     reply = await a.call(
@@ -84,8 +84,10 @@ async def test_plugin_store_echoes_ids_and_dump_is_empty(server, make_meeting):
     )
     assert (reply.plugin_id, reply.store_name) == (meeting["id"], "__rtk_plugins__")
     assert list(reply.store_items) == []
-    dump = await a.request(Event.GET_CONNECTED_ROOMS_DUMP)
-    assert dump.payload == b""
+    dump = await a.call(Event.GET_CONNECTED_ROOMS_DUMP, None, room_pb2.GetConnectedRoomsDumpResponse)
+    assert dump.parent_meeting.id == meeting["id"]  # the SDK reads it without a null check
+    assert dump.parent_meeting.title == "Test meeting"
+    assert list(dump.meetings) == []
     await a.close()
 
 
