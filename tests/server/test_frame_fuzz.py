@@ -3,10 +3,7 @@ closed with a proper code, and other participants keep being served."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,11 +14,12 @@ from protocol_client import socket_url
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from rtk_widget.server import MeetingServer, ServerConfig
+from rtk_widget.server import ServerConfig
 from rtk_widget.wire import chat_pb2, errors_pb2, room_pb2, sync_pb2
 from rtk_widget.wire.codes import ErrorCode
 from rtk_widget.wire.envelope import decode_frame, encode_frame
 from rtk_widget.wire.events import Event
+from tests.server.threaded import ThreadedServer
 
 PROPER_CLOSE_CODES = {1002, 1003, 1007, 1008, 1009}
 i32 = st.integers(-(2**31), 2**31 - 1)
@@ -29,37 +27,16 @@ u64 = st.integers(0, 2**64 - 1)
 short_text = st.text(max_size=40)
 
 
-class Live:
-    """A server on its own loop thread, a meeting and a joined fuzzing socket."""
+class Live(ThreadedServer):
+    """A threaded server, a meeting and a joined fuzzing socket."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
         config = ServerConfig(port=0, max_frame_bytes=4096, text_rate=100_000, file_rate=100_000)
-        self.server = MeetingServer(config)
-        self.call(self.server.start())
-        self.meeting = self.call(self.server.admin.create_meeting(title="fuzz"))
-        self.people = [
-            self.call(
-                self.server.admin.add_participant(
-                    self.meeting["id"], name=n, preset_name="group_call_host", custom_participant_id=n
-                )
-            )
-            for n in ("fuzzer", "bystander")
-        ]
+        super().__init__(config, "fuzzer", "bystander")
         self.ws: ClientConnection | None = None
         self.probes = 0
         self.closes: list[int] = []
         self.sockets = contextlib.ExitStack()
-        self.errors: list[logging.LogRecord] = []
-        self.handler = logging.Handler(logging.ERROR)
-        self.handler.emit = self.errors.append  # type: ignore[method-assign]
-        logging.getLogger("rtk_widget").addHandler(self.handler)
-        logging.getLogger("uvicorn").addHandler(self.handler)
-
-    def call(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
 
     def open(self, who: int = 0, peer: str = "fuzz-peer") -> ClientConnection:
         url = socket_url(self.server.base_url, self.people[who]["token"], self.meeting["id"], peer)
@@ -87,11 +64,7 @@ class Live:
 
     def stop(self) -> None:
         self.sockets.close()
-        logging.getLogger("rtk_widget").removeHandler(self.handler)
-        logging.getLogger("uvicorn").removeHandler(self.handler)
-        self.call(self.server.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+        super().stop()
 
 
 @pytest.fixture(scope="module")

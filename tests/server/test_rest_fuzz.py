@@ -1,0 +1,128 @@
+"""Hypothesis over the REST endpoints: any JSON body or query gets a 2xx/4xx answer in
+RealtimeKit's envelope, never a 5xx, and nothing is logged as an error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rtk_widget.server import ServerConfig
+from tests.server.threaded import ThreadedServer
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+field_names = st.sampled_from(
+    [
+        "title",
+        "name",
+        "preset_name",
+        "custom_participant_id",
+        "picture",
+        "status",
+        "persist_chat",
+        "config",
+        "permissions",
+        "ui",
+        "roomUUID",
+        "filename",
+        "expiry",
+        "session_keep_alive_time_in_secs",
+    ]
+)
+bodies = st.one_of(json_values, st.dictionaries(field_names, json_values, max_size=6))
+queries = st.dictionaries(
+    st.sampled_from(["page_no", "per_page", "search", "status", "associated_id", "sort_order"]),
+    st.text(max_size=12),
+    max_size=4,
+)
+
+
+@pytest.fixture(scope="module")
+def env() -> Iterator[tuple[ThreadedServer, httpx.Client, httpx.Client]]:
+    threaded = ThreadedServer(ServerConfig(port=0), "ada")
+    server = threaded.server
+    api = httpx.Client(
+        base_url=server.management_url, headers={"Authorization": f"Bearer {server.api_token}"}
+    )
+    sdk = httpx.Client(
+        base_url=server.base_url, headers={"Authorization": f"Bearer {threaded.people[0]['token']}"}
+    )
+    yield threaded, api, sdk
+    api.close()
+    sdk.close()
+    threaded.stop()
+
+
+def check(response: httpx.Response) -> None:
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        body = response.json()
+        assert body["success"] is False
+        assert body["error"]["code"] == response.status_code
+
+
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@SETTINGS
+@given(
+    body=bodies,
+    target=st.sampled_from(
+        ["meeting", "participant", "patch_participant", "patch_meeting", "preset", "upload"]
+    ),
+)
+def test_json_bodies(env: Any, body: Any, target: str) -> None:
+    threaded, api, sdk = env
+    meeting_id = threaded.meeting["id"]
+    participant = f"/meetings/{meeting_id}/participants"
+    ada = threaded.people[0]["id"]
+    if target == "meeting":
+        response = api.post("/meetings", json=body)
+    elif target == "participant":
+        response = api.post(participant, json=body)
+    elif target == "patch_participant":
+        response = api.patch(f"{participant}/{ada}", json=body)
+    elif target == "patch_meeting":
+        response = api.patch(f"/meetings/{meeting_id}", json=body)
+        api.patch(f"/meetings/{meeting_id}", json={"status": "ACTIVE"})
+    elif target == "preset":
+        response = api.post("/presets", json=body)
+    else:
+        response = sdk.post("/v2/meetings/chat-upload", json=body)
+    check(response)
+    if target == "patch_participant" and response.status_code == 200:
+        api.patch(f"{participant}/{ada}", json={"preset_name": "group_call_host", "name": "ada"})
+    assert threaded.errors == []
+
+
+@SETTINGS
+@given(query=queries, path=st.sampled_from(["/meetings", "/presets", "/sessions"]))
+def test_list_queries(env: Any, query: dict[str, str], path: str) -> None:
+    threaded, api, _ = env
+    check(api.get(path, params=query))
+    assert threaded.errors == []
+
+
+@SETTINGS
+@given(raw=st.binary(max_size=200))
+def test_non_json_bodies(env: Any, raw: bytes) -> None:
+    threaded, api, sdk = env
+    check(api.post("/meetings", content=raw, headers={"Content-Type": "application/json"}))
+    check(sdk.post("/v2/meetings/chat-upload", content=raw, headers={"Content-Type": "application/json"}))
+    assert threaded.errors == []
