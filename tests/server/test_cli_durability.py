@@ -102,8 +102,8 @@ async def test_printed_curl_line_creates_a_token_over_tls(tmp_path):
     assert server.proc.returncode == 0
 
 
-async def test_token_subcommand():
-    server = ServeProcess()
+async def test_token_subcommand_and_public_base_uri():
+    server = ServeProcess("--public-base-uri", "rtk.localhost:8443")
     url = await server.started()
     result = await asyncio.to_thread(
         subprocess.run,
@@ -114,6 +114,11 @@ async def test_token_subcommand():
     )
     assert result.returncode == 0
     assert result.stdout.startswith("eyJ")
+    async with httpx.AsyncClient(base_url=url) as http:
+        details = await http.get(
+            "/v2/internals/participant-details", headers={"Authorization": f"Bearer {result.stdout.strip()}"}
+        )
+    assert details.json()["data"]["socket"]["base_uri"] == "rtk.localhost:8443"
     bad = await asyncio.to_thread(
         subprocess.run,
         [*CLI, "token", "--url", url, "--api-token", "wrong"],

@@ -148,3 +148,25 @@ async def _until(cond, client: ProtoClient) -> None:
     while not cond():
         client._changed.clear()
         await client._changed.wait()
+
+
+async def test_reconnect_with_old_peer_id_replaces_the_stale_peer(server, make_meeting):
+    meeting, (ada, bob) = await make_meeting("ada", "bob")
+    b = await connect(server, meeting, bob)
+    await b.join()
+    first = await connect(server, meeting, ada, peer_id="ada-1")
+    await first.join()
+    await b.expect_push(Event.JOIN_ROOM)
+    second = await connect(server, meeting, ada, peer_id="ada-2", oldPeerID="ada-1")
+    closed = await first.wait_closed()
+    assert closed.rcvd.code == 4009
+    left = await b.expect_push(Event.LEAVE_ROOM)
+    assert parse_payload(room_pb2.PeerInfoResponse, left.payload).peer.peer_id == "ada-1"
+    await second.join()
+    joined = await b.expect_push(Event.JOIN_ROOM)
+    assert parse_payload(room_pb2.PeerInfoResponse, joined.payload).peer.peer_id == "ada-2"
+    # someone else's old peer id is left alone
+    b2 = await connect(server, meeting, bob, peer_id="bob-2", oldPeerID="ada-2")
+    assert (await second.send_text("still here")).peer_id == "ada-2"
+    for c in (b, b2, second):
+        await c.close()
