@@ -80,12 +80,14 @@ async def run(senders: int, messages: int, directory: Path) -> tuple[float, floa
         seats = []
         for i in range(senders):
             meeting = await server.admin.create_meeting(title=f"bench {i}")
-            person = await server.admin.add_participant(meeting["id"], name=f"p{i}", preset_name="group_call_host",
-                                                        custom_participant_id=f"p{i}")
+            person = await server.admin.add_participant(
+                meeting["id"], name=f"p{i}", preset_name="group_call_host", custom_participant_id=f"p{i}"
+            )
             seats.append((meeting["id"], person))
         ours, theirs = multiprocessing.Pipe()
         child = multiprocessing.get_context("spawn").Process(
-            target=_clients, args=(theirs, server.base_url, seats, messages))
+            target=_clients, args=(theirs, server.base_url, seats, messages)
+        )
         before = server.parts.db.commits
         child.start()
         elapsed, latencies = await asyncio.to_thread(ours.recv)
@@ -98,19 +100,24 @@ async def run(senders: int, messages: int, directory: Path) -> tuple[float, floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--senders", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--messages", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rtk-bench-", dir=Path(__file__).parent) as tmp:
         floor = baseline(Path(tmp), 500)
         print(f"baseline, one fsync'd transaction per row: {floor:,.0f} rows/s")
-        print(f"{'N':>4}  {'acked msgs/s':>12}  {'vs baseline':>11}  {'commits/msg':>11}  {'p50 ms':>7}  {'p99 ms':>7}")
+        header = ("N", "acked msgs/s", "vs baseline", "commits/msg", "p50 ms", "p99 ms")
+        print("  ".join(f"{h:>{w}}" for h, w in zip(header, (4, 12, 11, 11, 7, 7), strict=True)))
         for n in args.senders:
             rate, per_message, latencies = asyncio.run(run(n, args.messages, Path(tmp) / f"n{n}"))
             q = statistics.quantiles(latencies, n=100)
-            print(f"{n:>4}  {rate:>12,.0f}  {rate / floor:>10.2f}x  {per_message:>11.2f}  "
-                  f"{q[49] * 1000:>7.2f}  {q[98] * 1000:>7.2f}")
+            print(
+                f"{n:>4}  {rate:>12,.0f}  {rate / floor:>10.2f}x  {per_message:>11.2f}  "
+                f"{q[49] * 1000:>7.2f}  {q[98] * 1000:>7.2f}"
+            )
 
 
 if __name__ == "__main__":
