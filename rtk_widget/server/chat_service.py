@@ -140,6 +140,26 @@ class ChatService:
             raise ChatError(ErrorCode.INVALID, "a private message needs at least one other recipient")
         return targets
 
+    async def _admit(
+        self,
+        conn: Connection,
+        payload_type: int,
+        payload: str,
+        peer_ids: list[str] | None,
+        *,
+        limiter: SlidingWindow,
+        key: str,
+    ) -> list[str]:
+        """Every check before a send is stored; takes a rate slot; returns the target user ids."""
+        self.validate(payload_type, payload)
+        if not conn.permissions.can_send(payload_type, peer_ids is not None):
+            raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow sending this message")
+        targets = await self._resolve_targets(conn, peer_ids) if peer_ids is not None else []
+        retry_after = limiter.acquire(key)
+        if retry_after:
+            raise ChatError(ErrorCode.RATE_LIMITED, "too many messages; slow down", retry_after)
+        return targets
+
     async def send(
         self,
         conn: Connection,
@@ -155,22 +175,22 @@ class ChatService:
         response_type: type[Message] = (
             SendChatMessageToPeersResponse if private else SendChatMessageToRoomResponse
         )
-        if request_id is not None:  # a resend is answered as before, whatever changed since
-            stored = await self.db.read(
-                lambda c: mq.find_duplicate(c, conn.meeting_id, conn.user_id, request_id)
-            )
-            if stored is not None:
-                conn.send(encode_frame(event, request_id, response_type(message=to_proto(stored))))
-                return
-        self.validate(payload_type, payload)
-        if not conn.permissions.can_send(payload_type, private):
-            raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow sending this message")
-        targets = await self._resolve_targets(conn, peer_ids) if peer_ids is not None else []
         key = f"{conn.meeting_id}\n{conn.user_id}"
         limiter = self._limiter(payload_type)
-        retry_after = limiter.acquire(key)
-        if retry_after:
-            raise ChatError(ErrorCode.RATE_LIMITED, "too many messages; slow down", retry_after)
+        try:
+            targets = await self._admit(conn, payload_type, payload, peer_ids, limiter=limiter, key=key)
+        except ChatError:
+            # A resend of a stored message is answered as before, whatever changed since (its
+            # target left, the budget ran out). Normal sends find duplicates in the write itself.
+            stored = None
+            if request_id is not None:
+                stored = await self.db.read(
+                    lambda c: mq.find_duplicate(c, conn.meeting_id, conn.user_id, request_id)
+                )
+            if stored is None:
+                raise
+            conn.send(encode_frame(event, request_id, response_type(message=to_proto(stored))))
+            return
         new = mq.NewMessage(
             meeting_id=conn.meeting_id,
             session_id=conn.session_id,

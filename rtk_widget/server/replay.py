@@ -23,20 +23,7 @@ from rtk_widget.server.responses import json_error
 from rtk_widget.server.store import messages as mq
 from rtk_widget.server.store.db import Database
 from rtk_widget.server.store.records import MessageRecord, iso
-
-COLUMNS = (
-    "id",
-    "participantId",
-    "sessionId",
-    "meetingId",
-    "displayName",
-    "pinned",
-    "isEdited",
-    "payloadType",
-    "payload",
-    "createdAt",
-)
-PAYLOAD_TYPES = {0: "TEXT_MESSAGE", 1: "IMAGE_MESSAGE", 2: "FILE_MESSAGE", 3: "CUSTOM_MESSAGE"}
+from rtk_widget.wire.replay import COLUMNS, payload_type_name
 
 
 def to_csv(records: list[MessageRecord]) -> str:
@@ -53,7 +40,7 @@ def to_csv(records: list[MessageRecord]) -> str:
                 r.display_name,
                 "true" if r.pinned else "false",
                 "true" if r.edited else "false",
-                PAYLOAD_TYPES.get(r.payload_type, "CUSTOM_MESSAGE"),
+                payload_type_name(r.payload_type),
                 r.payload,
                 iso(r.created_ms),
             ]
