@@ -69,7 +69,7 @@ import sys, time
 sys.path.insert(0, {bench!r})
 from _history import history_text
 import panel as pn
-pn.extension()
+pn.extension(inline=True)  # BokehJS and Panel's JS from the kernel, not a CDN
 
 HISTORY = [("Bob", history_text(i)) for i in range({count})]
 BUDGET = {budget}

@@ -89,7 +89,7 @@ describe("the chat panel", () => {
     expect(panel.status.errorShown).toContain("Not connected");
     click(panel.root.querySelector(".rtkw-feed-area > .rtkw-button"));
     await vi.waitFor(() => expect(keys(panel)).toEqual(["m1", "m2", "m3"]));
-    expect(panel.root.querySelector(".rtkw-history-note")?.textContent).toBe("Start of the chat");
+    expect(panel.root.querySelector(".rtkw-start-marker")?.textContent).toBe("Start of the chat");
   });
 
   it("shares one store between views of the same model", async () => {
@@ -149,7 +149,7 @@ describe("the chat panel", () => {
     expect(row.querySelector(".rtkw-pinned")).not.toBeNull();
     // The jump replaced the window: nothing new arrived, so no "new messages" button.
     expect(panel.feed.newButton.hidden).toBe(true);
-    expect(panel.root.querySelector(".rtkw-history-note")?.textContent).toBe("Start of the chat");
+    expect(panel.root.querySelector(".rtkw-start-marker")?.textContent).toBe("Start of the chat");
   });
 
   it("jumps on a scroll-to push from Python", async () => {

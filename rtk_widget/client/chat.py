@@ -29,7 +29,7 @@ from rtk_widget.client.errors import (
     NotJoinedError,
     RateLimitedError,
 )
-from rtk_widget.client.events import Callback, EventEmitter
+from rtk_widget.client.events import EventEmitter, EventSource
 from rtk_widget.client.export import to_dataframe, to_replay_csv
 from rtk_widget.client.messages import (
     FileMessage,
@@ -62,8 +62,11 @@ class ChatSession:
     uploader: Uploader
 
 
-class Chat(ChatReads):
-    """The meeting's chat (``meeting.chat``)."""
+class Chat(ChatReads, EventSource):
+    """The meeting's chat (``meeting.chat``).
+
+    Events: ``chatUpdate``, ``newMessage``, ``pinMessage``, ``unpinMessage``, ``rateLimitReset``.
+    """
 
     def __init__(self, runtime: Runtime, emitter: EventEmitter, meeting_id: str = "") -> None:
         self._runtime = runtime
@@ -131,17 +134,6 @@ class Chat(ChatReads):
 
     # ----- events -----
 
-    def on(self, event: str, callback: Callback) -> Callback:
-        """Listen to ``chatUpdate``, ``newMessage``, ``pinMessage``, ``unpinMessage``, ``rateLimitReset``."""
-        return self._emitter.on(event, callback)
-
-    def once(self, event: str, callback: Callback) -> Callback:
-        """Listen to the next occurrence of ``event`` only."""
-        return self._emitter.once(event, callback)
-
-    def off(self, event: str, callback: Callback | None = None) -> None:
-        """Stop listening (every listener of ``event`` when ``callback`` is None)."""
-        self._emitter.off(event, callback)
 
     # ----- sending -----
 

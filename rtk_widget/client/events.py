@@ -162,3 +162,24 @@ class EventEmitter:
                 self._listeners[event] = [e for e in listeners if not e[1]]
         for callback, _ in listeners:
             self.dispatcher.dispatch(callback, payload)
+
+
+class EventSource:
+    """Public ``on``/``once``/``off`` for a class that raises events through ``self._emitter``.
+
+    Each subclass's docstring names the events it raises.
+    """
+
+    _emitter: EventEmitter
+
+    def on(self, event: str, callback: Callback) -> Callback:
+        """Call ``callback(payload)`` every time ``event`` fires; returns the callback."""
+        return self._emitter.on(event, callback)
+
+    def once(self, event: str, callback: Callback) -> Callback:
+        """Call ``callback(payload)`` the next time ``event`` fires only; returns the callback."""
+        return self._emitter.once(event, callback)
+
+    def off(self, event: str, callback: Callback | None = None) -> None:
+        """Stop listening (every listener of ``event`` when ``callback`` is None)."""
+        self._emitter.off(event, callback)

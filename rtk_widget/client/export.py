@@ -18,10 +18,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from rtk_widget.client.messages import FileMessage, ImageMessage, Message, TextMessage, build_message
+from rtk_widget.wire.replay import COLUMNS, PAYLOAD_TYPE_NAMES, payload_type_name
 
-COLUMNS = ("id", "participantId", "sessionId", "meetingId", "displayName", "pinned", "isEdited",
-           "payloadType", "payload", "createdAt")
-PAYLOAD_TYPE_NAMES = ("TEXT_MESSAGE", "IMAGE_MESSAGE", "FILE_MESSAGE", "CUSTOM_MESSAGE", "POLL_MESSAGE")
 DATAFRAME_COLUMNS = ("id", "type", "user_id", "display_name", "created_at", "time_ms", "pinned", "is_edited",
                      "is_private", "target_user_ids", "text", "link", "file_name", "file_size", "peer_id",
                      "seq", "rev")
@@ -40,7 +38,7 @@ def to_replay_csv(messages: Iterable[Message], *, meeting_id: str = "", session_
     writer.writerow(COLUMNS)
     for m in messages:
         writer.writerow([m.id, m.user_id, session_id, meeting_id, m.display_name, _bool(m.pinned),
-                         _bool(m.is_edited), PAYLOAD_TYPE_NAMES[m.payload_type], m.payload,
+                         _bool(m.is_edited), payload_type_name(m.payload_type), m.payload,
                          iso_ms(m.time_ms)])
     return out.getvalue()
 

@@ -25,7 +25,7 @@ import httpx
 from rtk_widget.client.chat import Chat, ChatSession
 from rtk_widget.client.connection import Backoff, Connection, ConnectionState
 from rtk_widget.client.errors import AuthenticationError, ChatError, ConnectionLostError, NotJoinedError
-from rtk_widget.client.events import Callback, Dispatcher, EventEmitter, default_dispatcher
+from rtk_widget.client.events import Dispatcher, EventEmitter, EventSource, default_dispatcher
 from rtk_widget.client.local import local_participant
 from rtk_widget.client.participants import ChatPermissions, Participant, Participants, SelfParticipant
 from rtk_widget.client.runtime import blocking, get_runtime, network
@@ -54,7 +54,7 @@ class ConnectionUpdate:
     reconnection_attempt: int
 
 
-class Meeting:
+class Meeting(EventSource):
     """A participant's connection to one meeting, with ``chat``, ``participants`` and ``self``.
 
     Nothing happens on the network until :meth:`join`. The token's ``meetingId`` is
@@ -140,17 +140,6 @@ class Meeting:
         """The socket's state; changes are announced by ``socketConnectionUpdate``."""
         return self._state
 
-    def on(self, event: str, callback: Callback) -> Callback:
-        """Listen to ``socketConnectionUpdate``, ``roomJoined`` or ``roomLeft``."""
-        return self._emitter.on(event, callback)
-
-    def once(self, event: str, callback: Callback) -> Callback:
-        """Listen to the next occurrence of ``event`` only."""
-        return self._emitter.once(event, callback)
-
-    def off(self, event: str, callback: Callback | None = None) -> None:
-        """Stop listening."""
-        self._emitter.off(event, callback)
 
     def credentials_for(self, link: str) -> dict[str, str]:
         """Headers for downloading an attachment at ``link``.

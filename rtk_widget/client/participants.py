@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtk_widget.client.events import Callback, EventEmitter
+from rtk_widget.client.events import EventEmitter, EventSource
 from rtk_widget.wire.room_pb2 import Peer
 
 
@@ -91,7 +91,7 @@ class SelfParticipant:
     raw_permissions: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
-class Participants:
+class Participants(EventSource):
     """The joined participants other than self, with ``participantJoined``/``participantLeft`` events.
 
     Listeners receive the :class:`Participant`.
@@ -118,17 +118,6 @@ class Participants:
         """Joined participants with that user id (one user may join from several places)."""
         return [p for p in self.joined if p.user_id == user_id]
 
-    def on(self, event: str, callback: Callback) -> Callback:
-        """Listen to ``participantJoined`` or ``participantLeft``."""
-        return self._emitter.on(event, callback)
-
-    def once(self, event: str, callback: Callback) -> Callback:
-        """Listen to the next ``participantJoined`` or ``participantLeft`` only."""
-        return self._emitter.once(event, callback)
-
-    def off(self, event: str, callback: Callback | None = None) -> None:
-        """Stop listening."""
-        self._emitter.off(event, callback)
 
     # ----- network side -----
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .lab import ARTIFACTS, LabServer, Sink, open_and_run, run_in_kernel
+from .lab import LabServer, Sink, open_and_run, run_in_kernel
 
 pytestmark = [pytest.mark.jupyter, pytest.mark.browser]
 
@@ -149,22 +149,6 @@ def test_edit_pin_and_delete_in_the_panel_reach_python(chat_page, sink):
     message.get_by_role("button", name="Delete", exact=True).click()
     latest(sink, lambda rows: all(r["id"] != message_id for r in rows))
     message.wait_for(state="detached")
-
-
-def test_screenshot_of_the_panel(chat_page):
-    run_in_kernel(
-        chat_page,
-        "bob.chat.send_file_message(('weekly-numbers.csv', b'week,signups\\n1,12\\n2,19\\n'))\n"
-        "question = bob.chat.send_text_message('Can you share the **latest** numbers?')\n"
-        "widget.pin(question.id)\n"
-        "widget.send_text('Sure, see the CSV above. Only you see this note.', to=[bob.self.user_id])\n",
-    )
-    row(chat_page, "Only you see this note").wait_for()
-    chat_page.locator(".rtkw-pinned-bar").wait_for()
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / "chat-panel.png"
-    chat_page.locator(".rtkw-root").screenshot(path=str(path))
-    assert path.stat().st_size > 1000
 
 
 def test_images_load_through_the_kernel_when_the_browser_cannot_reach_the_server(chat_page):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,8 @@ from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from rtk_widget.server import ServerConfig
 from tests.sdk.app_server import SDK_BUNDLE, AppServer
-from tests.sdk.participant import SdkParticipant
+from tests.sdk.participant import OpenPage, SdkParticipant
+from tests.sdk.room import Room, make_room
 from tests.sdk.server_thread import ServerThread
 from tests.sdk.tls import write_self_signed
 
@@ -84,10 +85,11 @@ PING_INTERVAL_S = 1.0
 """Server keep-alive period in these tests: short, so every test also exercises pings and pongs."""
 
 
-def start_tls_server(tls_pair: tuple[Path, Path], data_dir: Path | None = None) -> ServerThread:
+def start_tls_server(tls_pair: tuple[Path, Path], data_dir: Path | None = None,
+                     port: int = 0) -> ServerThread:
     """A meeting server speaking HTTPS/WSS on 127.0.0.1, with an in-memory or on-disk store."""
     return ServerThread(ServerConfig(tls_cert=tls_pair[0], tls_key=tls_pair[1], data_dir=data_dir,
-                                     ping_interval_s=PING_INTERVAL_S))
+                                     port=port, ping_interval_s=PING_INTERVAL_S))
 
 
 @pytest.fixture(scope="module")
@@ -98,27 +100,30 @@ def sdk_server(tls_pair: tuple[Path, Path]) -> Iterator[ServerThread]:
     server.stop()
 
 
-def base_uri_of(server: ServerThread) -> str:
-    """The ``baseURI`` the SDK is given for ``server``."""
-    return f"rtk.localhost:{server.server.port}"
-
-
-OpenPage = Callable[[str], SdkParticipant]
-
-
 @pytest.fixture(scope="module")
 def open_sdk_page(browser: Browser, app_server: AppServer) -> Iterator[OpenPage]:
     """Opens the test page in a fresh browser context (own storage) per participant."""
     contexts: list[BrowserContext] = []
+    participants: list[SdkParticipant] = []
 
     def open_page(label: str) -> SdkParticipant:
         context = browser.new_context(ignore_https_errors=True)
         contexts.append(context)
         page = context.new_page()
+        participant = SdkParticipant(page, label)
+        participants.append(participant)
         page.goto(app_server.page_url)
         page.wait_for_function("() => window.rtkHarness && window.RealtimeKitClient")
-        return SdkParticipant(page, label)
+        return participant
 
     yield open_page
     for context in contexts:
         context.close()
+    # An uncaught exception inside the SDK means our server sent something it cannot digest.
+    assert {p.label: p.page_errors for p in participants if p.page_errors} == {}
+
+
+@pytest.fixture(scope="module")
+def room(sdk_server: ServerThread, open_sdk_page: OpenPage, request: pytest.FixtureRequest) -> Room:
+    """alice, bob and carol joined to one fresh meeting, shared by the tests of a module."""
+    return make_room(sdk_server, open_sdk_page, request.module.__name__)

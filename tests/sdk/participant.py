@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import Page, WebSocket
@@ -27,9 +28,14 @@ class SdkParticipant:
         self.self_info: dict[str, Any] = {}
         self.console: list[str] = []  # the page's console, quoted in failures
         page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
-        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
+        self.page_errors: list[str] = []  # uncaught exceptions in the page: must stay empty
+        page.on("pageerror", self._page_error)
         self.sockets: list[WebSocket] = []  # the SDK's sockets, as Chromium sees them
         page.on("websocket", self._socket_opened)
+
+    def _page_error(self, error: Exception) -> None:
+        self.page_errors.append(str(error))
+        self.console.append(f"pageerror: {error}")
 
     def _socket_opened(self, socket: WebSocket) -> None:
         self.sockets.append(socket)
@@ -75,6 +81,11 @@ class SdkParticipant:
         message: dict[str, Any] = self.wait_event("chatUpdate", fields, timeout_ms)["message"]
         return message
 
+    def wait_count(self, kind: str, match: dict[str, Any], count: int, timeout_ms: int = WAIT_MS) -> None:
+        """Wait until ``count`` recorded events of ``kind`` match."""
+        self.page.wait_for_function("([kind, match, count]) => rtkHarness.count(kind, match) >= count",
+                                    arg=[kind, match, count], timeout=timeout_ms)
+
     def count_events(self, kind: str, match: dict[str, Any]) -> int:
         """How many recorded events of ``kind`` match."""
         return int(self.evaluate("count", kind, match))
@@ -84,3 +95,7 @@ class SdkParticipant:
         handle = self.page.wait_for_function(
             "(userId) => rtkHarness.peerIdOf(userId)", arg=user_id, timeout=timeout_ms)
         return str(handle.json_value())
+
+
+OpenPage = Callable[[str], SdkParticipant]
+"""Opens the SDK test page in a fresh browser context and wraps it (the ``open_sdk_page`` fixture)."""

@@ -28,6 +28,11 @@ class ServerThread:
         self.server = MeetingServer(config)
         self.call(self.server.start())
 
+    @property
+    def base_uri(self) -> str:
+        """The ``baseURI`` the SDK is given: REST at https://api.<it>, socket at wss://socket-edge.<it>."""
+        return f"rtk.localhost:{self.server.port}"
+
     def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
         """Run ``coro`` on the server's loop and return its result."""
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
@@ -40,6 +45,13 @@ class ServerThread:
         """A participant dict holding its ``token``."""
         return self.call(self.server.admin.add_participant(
             meeting_id, name=name, preset_name=preset, custom_participant_id=user))
+
+    def drop_connections(self, meeting_id: str) -> None:
+        """Close every socket of ``meeting_id`` from the server side (1012, as in a restart)."""
+        async def drop() -> None:
+            for connection in self.server.parts.rooms.connections(meeting_id):
+                connection.close(1012, "dropped by the test")
+        self.call(drop())
 
     def download(self, link: str) -> bytes:
         """GET a file link this server handed out (e.g. https://api.rtk.localhost:<port>/files/...).

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from rtk_widget.client import Meeting
-from tests.sdk.conftest import OpenPage, base_uri_of
 from tests.sdk.media import tiny_png
-from tests.sdk.participant import SdkParticipant
+from tests.sdk.participant import OpenPage, SdkParticipant
 from tests.sdk.python_peer import ChatLog, text_is
+from tests.sdk.room import join, unique
 from tests.sdk.server_thread import ServerThread
 
 pytestmark = [pytest.mark.sdk, pytest.mark.browser]
@@ -45,9 +45,7 @@ def python_participant(server: ServerThread, meeting_id: str, user: str, preset:
 def mixed(sdk_server: ServerThread, open_sdk_page: OpenPage,
           tls_pair: tuple[Path, Path]) -> Iterator[Mixed]:
     meeting_id = sdk_server.create_meeting("Python and SDK")["id"]
-    sam = sdk_server.add_participant(meeting_id, name="Sam", preset="livestream_host", user="sam")
-    sdk = open_sdk_page("sam")
-    sdk.init_and_join(sam["token"], base_uri_of(sdk_server))
+    sdk = join(sdk_server, open_sdk_page, meeting_id, "sam", "livestream_host")
 
     py = python_participant(sdk_server, meeting_id, "py", "group_call_host")
     outsider = python_participant(sdk_server, meeting_id, "outsider", "group_call_participant")
@@ -63,10 +61,6 @@ def mixed(sdk_server: ServerThread, open_sdk_page: OpenPage,
         finally:
             for meeting in (py, outsider):
                 meeting.leave()
-
-
-def unique(label: str) -> str:
-    return f"{label} {uuid.uuid4().hex[:8]}"
 
 
 def test_text_both_ways(mixed: Mixed) -> None:

@@ -51,7 +51,8 @@ def test_page_rejects_bad_limits(widget, recorder):
 def test_page_after_pages_forwards_from_a_cursor(widget, recorder):
     sent = [widget.send_text(f"message {n}") for n in range(5)]
     Watch(widget).wait_for(lambda ms: len(ms) == 5)
-    orders = [m["order"] for m in response_of(recorder, request(widget, "page", {"before": None, "limit": 5}))["messages"]]
+    everything = response_of(recorder, request(widget, "page", {"before": None, "limit": 5}))
+    orders = [m["order"] for m in everything["messages"]]
     newer = response_of(recorder, request(widget, "page", {"after": orders[1], "limit": 2}))
     assert [m["id"] for m in newer["messages"]] == [sent[2].id, sent[3].id]
     assert newer["hasMore"] is True

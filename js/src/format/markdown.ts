@@ -12,14 +12,14 @@ const FENCE = /```(?:[^\n`]*\n)?([\s\S]*?)```/g;
 // outside (so snake_case and 2*3*4 stay text).
 const INLINE = new RegExp(
   [
-    /(`[^`\n]+`)/.source,
-    /(?<![\p{L}\p{N}*])\*\*(?=\S)([^\n]*?\S)\*\*(?![\p{L}\p{N}*])/.source,
+    /(`[^`\n]+`)/u.source,
+    /(?<![\p{L}\p{N}*])\*\*(?=\S)([^\n]*?\S)\*\*(?![\p{L}\p{N}*])/u.source,
     // `__init__.py` is a file name in a Python chat, not bold: no closing `__` before `.x`.
-    /(?<![\p{L}\p{N}_])__(?=\S)([^\n]*?\S)__(?![\p{L}\p{N}_]|\.[\p{L}\p{N}])/.source,
-    /(?<![\p{L}\p{N}*])\*(?=[^\s*])([^*\n]+?)\*(?![\p{L}\p{N}*])/.source,
-    /(?<![\p{L}\p{N}_])_(?=[^\s_])([^_\n]+?)_(?![\p{L}\p{N}_])/.source,
-    /(?<![\p{L}\p{N}~])~(?=\S)([^~\n]+?)~(?![\p{L}\p{N}~])/.source,
-    /((?:https?:\/\/|mailto:)[^\s<>"'`]+)/.source,
+    /(?<![\p{L}\p{N}_])__(?=\S)([^\n]*?\S)__(?![\p{L}\p{N}_]|\.[\p{L}\p{N}])/u.source,
+    /(?<![\p{L}\p{N}*])\*(?=[^\s*])([^*\n]+?)\*(?![\p{L}\p{N}*])/u.source,
+    /(?<![\p{L}\p{N}_])_(?=[^\s_])([^_\n]+?)_(?![\p{L}\p{N}_])/u.source,
+    /(?<![\p{L}\p{N}~])~(?=\S)([^~\n]+?)~(?![\p{L}\p{N}~])/u.source,
+    /((?:https?:\/\/|mailto:)[^\s<>"'`]+)/u.source,
   ].join("|"),
   "gu",
 );

@@ -19,6 +19,21 @@ export function formatMessageTime(ms: number, now: number = Date.now()): string 
   return `${day} ${clock}`;
 }
 
+/**
+ * "just now" and "5 min" for the last hour (what a reader of a live chat wants), then the clock
+ * time, "Yesterday 14:05" or a date, as `formatMessageTime`.
+ */
+export function formatRelativeTime(ms: number, now: number = Date.now()): string {
+  const age = now - ms;
+  // A clock a little ahead of the server's still reads "just now".
+  if (age < MINUTE && age > -MINUTE) return "just now";
+  if (age >= MINUTE && age < 60 * MINUTE) return `${Math.floor(age / MINUTE)} min`;
+  return formatMessageTime(ms, now);
+}
+
+/** How often relative times are refreshed: they change by the minute at the finest. */
+export const RELATIVE_TIME_REFRESH_MS = 30_000;
+
 /** The full date and time, for tooltips. */
 export function formatFullTime(ms: number): string {
   return new Date(ms).toLocaleString(undefined, { dateStyle: "full", timeStyle: "medium" });

@@ -1,5 +1,6 @@
 import { Listeners, h } from "../dom";
 import { displayText } from "../format/text";
+import { RELATIVE_TIME_REFRESH_MS, formatRelativeTime } from "../format/time";
 import { type MediaCache, downloadAttachment } from "../media";
 import type { WireMessage } from "../protocol";
 import type { ChatSession } from "../session";
@@ -47,10 +48,16 @@ export class Feed {
   private newCount = 0;
   private newestId: string | null = null;
   private state: ChatState | null = null;
+  private offline = false;
+  /** The message that holds the list's one tab stop (roving tabindex); null: the newest rendered. */
+  private activeKey: string | null = null;
+  private rowOrder: string[] = [];
+  private readonly clock: ReturnType<typeof setInterval>;
 
   constructor(private readonly deps: FeedDeps) {
     this.content = h("div", { className: "rtkw-feed", attrs: { role: "feed", "aria-label": "Chat messages", "aria-busy": "true" } });
-    this.scroller = h("div", { className: "rtkw-scroller", attrs: { tabindex: 0, "aria-label": "Message history" } }, [this.content]);
+    // Not a tab stop itself: one message is (roving tabindex), so Tab enters the list once.
+    this.scroller = h("div", { className: "rtkw-scroller", attrs: { "aria-label": "Message history" } }, [this.content]);
     this.historyNote = h("div", { className: "rtkw-history-note" });
     this.startMarker = h("div", { className: "rtkw-start-marker", attrs: { role: "note" } });
     this.newButton = h("button", { className: "rtkw-new-messages", attrs: { type: "button", hidden: true } });
@@ -67,7 +74,18 @@ export class Feed {
       estimate: estimateRowHeight,
       render: (row, index, count) => renderRow(row, index, this.state?.hasOlder ? -1 : count, this.rowContext()),
       ...(deps.measure ? { measure: deps.measure } : {}),
-      onScroll: ({ atTop, atBottom }) => this.onScroll(atTop, atBottom),
+      onScroll: ({ atTop, atBottom }) => {
+        this.syncTabStop();
+        this.onScroll(atTop, atBottom);
+      },
+    });
+    this.clock = setInterval(() => this.refreshTimes(), RELATIVE_TIME_REFRESH_MS);
+    this.listeners.on(this.content, "focusin", (event) => {
+      const found = this.rowFor(event.target);
+      if (found && found.key !== this.activeKey) {
+        this.activeKey = found.key;
+        this.syncTabStop();
+      }
     });
     this.listeners.on(this.content, "click", (event) => this.onClick(event));
     this.listeners.on(this.content, "keydown", (event) => this.onKeyDown(event));
@@ -78,12 +96,20 @@ export class Feed {
   /** Loads the first page if needed; offers to try again if the kernel did not answer. */
   async load(): Promise<void> {
     this.retryButton.hidden = true;
+    this.offline = false;
     if (this.state && !this.state.loaded) this.historyNote.textContent = "Loading messages…";
     await this.deps.session.ensureLoaded();
-    if (!this.deps.session.state.loaded) {
+    if (!this.deps.session.state.loaded && !this.offline) {
       this.historyNote.textContent = "Messages could not be loaded.";
       this.retryButton.hidden = false;
     }
+  }
+
+  /** No kernel answers (a saved notebook reopened, a stopped kernel): say so calmly, offer to retry. */
+  showNotConnected(): void {
+    this.offline = true;
+    this.historyNote.textContent = "Not connected — run the cell to reconnect.";
+    this.retryButton.hidden = false;
   }
 
   /** Re-renders from the store's state (called on every store change). */
@@ -94,6 +120,8 @@ export class Feed {
     const messages = windowMessages(state);
     const rows = buildRows(messages, state.pending, viewer.selfId, this.rows);
     this.rows = new Map(rows.map((row) => [row.key, row]));
+    this.rowOrder = rows.map((row) => row.key);
+    if (this.activeKey !== null && !this.rows.has(this.activeKey)) this.activeKey = null;
     const wasAtBottom = this.list.count === 0 || this.list.isAtBottom();
     // Before setItems, so the list measures the marker with the rows it lays out below it.
     this.startMarker.textContent = state.loaded && !state.hasOlder ? "Start of the chat" : "";
@@ -136,8 +164,44 @@ export class Feed {
   }
 
   destroy(): void {
+    clearInterval(this.clock);
     this.listeners.removeAll();
     this.list.destroy();
+  }
+
+  /** Rewrites the relative times ("5 min") of the rendered rows. */
+  refreshTimes(now: number = Date.now()): void {
+    for (const time of this.content.querySelectorAll<HTMLElement>("time.rtkw-time[data-ms]")) {
+      const text = formatRelativeTime(Number(time.dataset.ms), now);
+      if (time.textContent !== text) time.textContent = text;
+    }
+  }
+
+  /** Exactly one rendered message is tabbable: the active one, or else the newest rendered. */
+  private syncTabStop(): void {
+    const articles = [...this.content.querySelectorAll<HTMLElement>("article[data-key]")];
+    const stop = articles.find((a) => a.dataset.key === this.activeKey) ?? articles[articles.length - 1];
+    for (const article of articles) article.tabIndex = article === stop ? 0 : -1;
+  }
+
+  /** Focuses the message `offset` rows away (or the first/last), scrolling it into the window. */
+  private moveFocus(fromKey: string, offset: number | "first" | "last"): void {
+    const index = this.rowOrder.indexOf(fromKey);
+    if (index < 0) return;
+    const target = offset === "first" ? 0 : offset === "last" ? this.rowOrder.length - 1 : index + offset;
+    const key = this.rowOrder[Math.max(0, Math.min(this.rowOrder.length - 1, target))]!;
+    if (!this.list.elementFor(key)) this.list.scrollToKey(key);
+    this.activeKey = key;
+    this.syncTabStop();
+    this.list.elementFor(key)?.focus();
+  }
+
+  /** Enter/Space on a message: move into its action toolbar (the "menu" of edit, pin, delete). */
+  private openActions(el: HTMLElement): void {
+    const first = el.querySelector<HTMLElement>(".rtkw-actions button, .rtkw-confirm button, .rtkw-file button, .rtkw-image-button");
+    if (!first) return;
+    el.classList.add("rtkw-actions-open");
+    first.focus();
   }
 
   private rowContext(): RowContext {
@@ -290,11 +354,23 @@ export class Feed {
       }
       return;
     }
-    if (target !== found.el) return;
-    const sibling = event.key === "ArrowDown" ? found.el.nextElementSibling : event.key === "ArrowUp" ? found.el.previousElementSibling : null;
-    if (sibling instanceof HTMLElement && sibling.tagName === "ARTICLE") {
+    if (target !== found.el) {
+      // Escape inside a message's toolbar goes back to the message, not to the composer.
+      if (event.key === "Escape" && target.closest(".rtkw-actions, .rtkw-file, .rtkw-image-wrapper")) {
+        event.preventDefault();
+        found.el.classList.remove("rtkw-actions-open");
+        found.el.focus();
+      }
+      return;
+    }
+    const moves: Record<string, number | "first" | "last"> = { ArrowUp: -1, ArrowDown: 1, Home: "first", End: "last", PageUp: -5, PageDown: 5 };
+    const move = moves[event.key];
+    if (move !== undefined) {
       event.preventDefault();
-      sibling.focus();
+      this.moveFocus(found.key, move);
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      this.openActions(found.el);
     }
   }
 }

@@ -2,7 +2,7 @@ import { button, h, setAttr } from "../dom";
 import { renderRichText } from "../format/markdown";
 import { formatSize } from "../format/size";
 import { avatarHue, displayText, initials, neutralise } from "../format/text";
-import { formatFullTime, formatMessageTime } from "../format/time";
+import { formatFullTime, formatRelativeTime } from "../format/time";
 import { type MediaCache, loadImage } from "../media";
 import type { WireMessage } from "../protocol";
 import type { PendingSend } from "../store";
@@ -85,9 +85,11 @@ function header(message: WireMessage, own: boolean, ctx: RowContext): HTMLElemen
   avatar.style.backgroundColor = `hsl(${avatarHue(message.userId)} 55% 42%)`;
   const time = h("time", {
     className: "rtkw-time",
-    text: formatMessageTime(message.time, ctx.now),
+    text: formatRelativeTime(message.time, ctx.now),
     attrs: { datetime: new Date(message.time).toISOString(), title: formatFullTime(message.time) },
   });
+  // The feed's timer refreshes the relative text from this, without rendering the row again.
+  time.dataset.ms = String(message.time);
   const audience = audienceLabel(message, ctx);
   return h("div", { className: "rtkw-header" }, [
     avatar,

@@ -17,7 +17,7 @@ import { Composer } from "./composer";
 import { Feed, type Viewer } from "./feed";
 import { Lightbox } from "./lightbox";
 import { PinnedBar } from "./pinned-bar";
-import { StatusArea } from "./status";
+import { NO_KERNEL, StatusArea } from "./status";
 
 export interface PanelDeps {
   model: TraitSource;
@@ -39,6 +39,11 @@ export interface Panel {
 }
 
 const TRAIT_EVENTS = ["self_info", "participants", "limits", "media_mode", "connection_state", "last_error", "title"] as const;
+
+/** False only when the host says the model has no comm (ipywidgets' `comm_live`). */
+function commLive(model: TraitSource): boolean {
+  return (model as { comm_live?: unknown }).comm_live !== false;
+}
 
 /** Builds the chat panel in `el` from the model-level session and returns its handle. */
 export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
@@ -96,10 +101,12 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
   ]);
   el.appendChild(root);
 
+  // A model restored from a saved notebook has its last traits but no comm: nobody will answer.
+  let kernelLive = commLive(model);
   const applyTraits = (): void => {
     const self = readSelfInfo(model.get("self_info"));
     title.textContent = displayText(readString(model.get("title")) || "Chat", 120);
-    status.setConnection(readString(model.get("connection_state")));
+    status.setConnection(kernelLive ? readString(model.get("connection_state")) : NO_KERNEL);
     const limits = readLimits(model.get("limits"));
     composer.setLimits(limits.maxTextLength, limits.maxUploadBytes);
     composer.setParticipants(readParticipants(model.get("participants")), self?.userId ?? null);
@@ -131,7 +138,26 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
     pinned.update(pinnedMessages(state));
   };
   listeners.add(session.store.subscribe(render));
-  listeners.add(session.onError((error) => showError(error)));
+  const notConnected = (): void => {
+    kernelLive = false;
+    applyTraits();
+    feed.showNotConnected();
+  };
+  listeners.add(
+    session.onError((error) => {
+      // Before anything loaded, silence means no kernel, which is a state, not an alarm.
+      if (error.code === "timeout" && !session.state.loaded) notConnected();
+      else showError(error);
+    }),
+  );
+  const onCommLive = (): void => {
+    kernelLive = commLive(model);
+    if (!kernelLive) return notConnected();
+    applyTraits();
+    void feed.load();
+  };
+  model.on("comm_live_update", onCommLive);
+  listeners.add(() => model.off("comm_live_update", onCommLive));
   listeners.add(session.onScrollTo((id) => void feed.jumpTo(id)));
 
   // Escape in the message list goes back to the composer (the inline editor handles its own).
@@ -165,7 +191,8 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
   });
 
   render();
-  void feed.load();
+  if (kernelLive) void feed.load();
+  else notConnected();
 
   return {
     root,

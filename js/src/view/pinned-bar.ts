@@ -1,9 +1,12 @@
 import { Listeners, h } from "../dom";
+import { renderRichText } from "../format/markdown";
 import { displayText } from "../format/text";
 import type { WireMessage } from "../protocol";
 
 function snippet(message: WireMessage): string {
-  const what = message.type === "text" || message.type === "custom" ? message.text ?? "" : message.name ?? message.type;
+  // The text as the row shows it, without markdown markers ("**latest**" reads "latest").
+  const text = message.type === "text" || message.type === "custom" ? renderRichText(message.text ?? "").textContent ?? "" : null;
+  const what = text ?? message.name ?? message.type;
   return displayText(what.replace(/\s+/g, " "), 80);
 }
 

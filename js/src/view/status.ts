@@ -2,6 +2,9 @@ import { Listeners, button, h } from "../dom";
 import { formatWait } from "../format/time";
 import type { ErrorPayload } from "../protocol";
 
+/** The panel's own state for a view with no live kernel behind it (e.g. a notebook reopened from disk). */
+export const NO_KERNEL = "no-kernel";
+
 const CONNECTION_WORDS: Record<string, string> = {
   idle: "Not connected yet",
   connected: "Connected",
@@ -11,6 +14,7 @@ const CONNECTION_WORDS: Record<string, string> = {
   disconnected: "Disconnected",
   closed: "Chat closed",
   failed: "Could not connect",
+  [NO_KERNEL]: "Not connected — run the cell to reconnect",
 };
 
 /** The connection state in words. */

@@ -11,6 +11,7 @@
     userId: m.userId,
     displayName: m.displayName,
     message: m.message,
+    html: m.html,
     link: m.link,
     name: m.name,
     size: m.size,
@@ -83,6 +84,13 @@
     sendText: (text, peerIds) => attempt(() => meeting.chat.sendTextMessage(text, peerIds)),
     sendImage: (bytes, name, type, peerIds) => attempt(() => meeting.chat.sendImageMessage(fileFrom(bytes, name, type), peerIds)),
     sendFile: (bytes, name, type, peerIds) => attempt(() => meeting.chat.sendFileMessage(fileFrom(bytes, name, type), peerIds)),
+    // `size` deterministic bytes (i * 31 mod 251) made in the page, so big files need no transfer from Python.
+    sendGeneratedFile: (size, name, type) => attempt(() => {
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < size; i += 1) bytes[i] = (i * 31) % 251;
+      return meeting.chat.sendFileMessage(new File([bytes], name, { type }));
+    }),
+    sendCustom: (payload, peerIds) => attempt(() => meeting.chat.sendCustomMessage(payload, peerIds)),
     editText: (id, text) => attempt(() => meeting.chat.editTextMessage(id, text)),
     remove: (id) => attempt(() => meeting.chat.deleteMessage(id)),
     pin: (id) => attempt(() => meeting.chat.pin(id)),
@@ -98,10 +106,6 @@
       img.onerror = () => resolve({ ok: false, width: 0, height: 0 });
       img.src = url;
       document.body.appendChild(img);
-    }),
-    fetchBytes: (url) => attempt(async () => {
-      const response = await fetch(url);
-      return { status: response.status, bytes: Array.from(new Uint8Array(await response.arrayBuffer())) };
     }),
   };
 })();
