@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,21 +223,24 @@ class ChatService:
 
     # -- changes -----------------------------------------------------------------------------
 
-    async def _load_visible(self, conn: Connection, chat_id: str) -> MessageRecord:
-        record = await self.db.read(lambda c: mq.get_message(c, conn.meeting_id, chat_id))
-        if record is None or record.deleted or not record.visible_to(conn.user_id):
-            raise ChatError(ErrorCode.NOT_FOUND, f"no message with id {chat_id}")
-        return record
-
     def _may_change(self, conn: Connection, record: MessageRecord) -> None:
         if record.user_id != conn.user_id and not conn.permissions.can_moderate:
             raise ChatError(ErrorCode.FORBIDDEN, "only the author (or a moderator) may change this message")
 
-    async def _change(self, conn: Connection, chat_id: str, **change: Any) -> MessageRecord:
-        try:
-            return await self.db.write(lambda c: mq.change_message(c, conn.meeting_id, chat_id, **change))
-        except LookupError as exc:
-            raise ChatError(ErrorCode.NOT_FOUND, f"no message with id {chat_id}") from exc
+    async def _apply(
+        self, conn: Connection, chat_id: str, decide: Callable[[MessageRecord], dict[str, Any] | None]
+    ) -> MessageRecord:
+        """One transaction: find the message the caller can see, let ``decide`` check it and say
+        what changes (None: nothing), apply that under a new revision."""
+
+        def job(c: sqlite3.Connection) -> MessageRecord:
+            current = mq.get_message(c, conn.meeting_id, chat_id)
+            if current is None or current.deleted or not current.visible_to(conn.user_id):
+                raise ChatError(ErrorCode.NOT_FOUND, f"no message with id {chat_id}")
+            change = decide(current)
+            return current if change is None else mq.change_message(c, conn.meeting_id, chat_id, **change)
+
+        return await self.db.write(job)
 
     def _push(
         self, conn: Connection, record: MessageRecord, event: Event, request_id: str | None, response: Message
@@ -260,30 +264,34 @@ class ChatService:
         pinned: bool | None,
     ) -> None:
         self._require_joined(conn)
-        record = await self._load_visible(conn, chat_id)
         if payload_type is None and payload is None:
             if pinned is None:
                 raise ChatError(ErrorCode.INVALID, "nothing to edit")
             await self.pin(conn, request_id, chat_id, pinned, event=Event.EDIT_MESSAGE)
             return
-        self._may_change(conn, record)
-        new_type = record.payload_type if payload_type is None else payload_type
-        new_payload = record.payload if payload is None else payload
-        self.validate(new_type, new_payload)
-        if not conn.permissions.can_send(new_type, record.private):
-            raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow this message type")
-        updated = await self._change(
-            conn, chat_id, payload=(new_type, new_payload), file_ids=file_ids(new_type, new_payload)
-        )
+
+        def decide(record: MessageRecord) -> dict[str, Any]:
+            self._may_change(conn, record)
+            new_type = record.payload_type if payload_type is None else payload_type
+            new_payload = record.payload if payload is None else payload
+            self.validate(new_type, new_payload)
+            if not conn.permissions.can_send(new_type, record.private):
+                raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow this message type")
+            return {"payload": (new_type, new_payload), "file_ids": file_ids(new_type, new_payload)}
+
+        updated = await self._apply(conn, chat_id, decide)
         self._push(
             conn, updated, Event.EDIT_MESSAGE, request_id, EditChatMessageResponse(message=to_proto(updated))
         )
 
     async def delete(self, conn: Connection, request_id: str | None, chat_id: str) -> None:
         self._require_joined(conn)
-        record = await self._load_visible(conn, chat_id)
-        self._may_change(conn, record)
-        updated = await self._change(conn, chat_id, delete=True)
+
+        def decide(record: MessageRecord) -> dict[str, Any]:
+            self._may_change(conn, record)
+            return {"delete": True}
+
+        updated = await self._apply(conn, chat_id, decide)
         self._push(
             conn,
             updated,
@@ -303,9 +311,9 @@ class ChatService:
         self._require_joined(conn)
         if not conn.permissions.can_pin:
             raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow pinning messages")
-        record = await self._load_visible(conn, chat_id)
-        if record.pinned != pinned:
-            record = await self._change(conn, chat_id, pinned=pinned)
+        record = await self._apply(
+            conn, chat_id, lambda r: None if r.pinned == pinned else {"pinned": pinned}
+        )
         message = to_proto(record)
         response: Message = (
             EditChatMessageResponse(message=message)
