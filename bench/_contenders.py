@@ -69,7 +69,11 @@ import sys, time
 sys.path.insert(0, {bench!r})
 from _history import history_text
 import panel as pn
-pn.extension(inline=True)  # BokehJS and Panel's JS from the kernel, not a CDN
+pn.extension(inline=True)  # BokehJS and Panel's JS from the kernel: the page may not reach a CDN
+# Panel's default for the panel itself: inline stylesheets make display O(models^2) (each
+# patch recomputes the Bokeh document), which is not what Panel users run. The page
+# refuses the CDN stylesheet links, so the feed paints unstyled, with the same text.
+pn.config.inline = False
 
 HISTORY = [("Bob", history_text(i)) for i in range({count})]
 BUDGET = {budget}

@@ -9,8 +9,11 @@ per-frame check as a backstop.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+
+OFF_MACHINE = re.compile(r"^(?!(https?|wss?)://(127\.0\.0\.1|localhost)[:/])[a-z]+://")
 
 # Installed in every page: window.__benchWait(root, markers, timeoutMs) resolves with
 # {marker, found, painted} (performance.now() values) once one marker is in a text node.
@@ -135,3 +138,8 @@ def show_cell(page: Any, index: int, markers: list[str], timeout_s: float) -> Se
 def execute_until_seen(page: Any, code: str, index: int, markers: list[str], timeout_s: float) -> Seen:
     """Execute ``code`` in the notebook's kernel; time until a marker is painted in cell ``index``."""
     return _seen(page.evaluate(EXECUTE_UNTIL_SEEN, [code, index, markers, timeout_s * 1000]))
+
+
+def loopback_only(context: Any) -> None:
+    """Refuse every request that would leave the machine (Panel links its CSS from a CDN)."""
+    context.route(OFF_MACHINE, lambda route: route.abort("blockedbyclient"))

@@ -39,15 +39,22 @@ class Connection:
     joined: bool = False
     session_id: str | None = None
     closed: bool = False
-    busy: bool = False  # a request is being handled
+    dispatching: bool = False  # a request is being read and handled
     outbox: asyncio.Queue[bytes | str | Close] = field(init=False)
     permissions: Permissions = field(init=False)
     ended: asyncio.Event = field(init=False)  # set by close(): the handler stops reading
+    pending: set[asyncio.Task[None]] = field(init=False)  # chat writes committing in the background
 
     def __post_init__(self) -> None:
         self.outbox = asyncio.Queue(maxsize=self.queue_size)
         self.permissions = Permissions(self.preset)
         self.ended = asyncio.Event()
+        self.pending = set()
+
+    @property
+    def busy(self) -> bool:
+        """A request is in hand (cutting it short could lose the pushes of a committed change)."""
+        return self.dispatching or bool(self.pending)
 
     @property
     def user_id(self) -> str:

@@ -32,7 +32,7 @@ from rtk_widget.server.payloads import ChatError
 from rtk_widget.server.rooms import Close, Connection, Rooms
 from rtk_widget.server.store import admin as aq
 from rtk_widget.server.store import sessions as sq
-from rtk_widget.server.store.db import Database
+from rtk_widget.server.store.db import Database, on_queued
 from rtk_widget.wire import plugin_pb2, room_pb2
 from rtk_widget.wire.codes import ErrorCode
 from rtk_widget.wire.envelope import (
@@ -47,6 +47,15 @@ from rtk_widget.wire.events import PING, PONG, Event
 
 log = logging.getLogger(__name__)
 
+PIPELINED = frozenset(
+    {
+        Event.SEND_MESSAGE_TO_ROOM,
+        Event.SEND_MESSAGE_TO_PEERS,
+        Event.EDIT_MESSAGE,
+        Event.DELETE_MESSAGE,
+        Event.PIN_MESSAGE,
+    }
+)
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_FORBIDDEN = 4003
 CLOSE_REPLACED = 4009
@@ -173,23 +182,32 @@ class SocketHandler:
             await self._do_leave(conn)
 
     async def _read_loop(self, websocket: WebSocket, conn: Connection) -> None:
-        while not conn.closed:
-            try:
-                message = await websocket.receive()
-            except (WebSocketDisconnect, RuntimeError):
-                return
-            if message["type"] == "websocket.disconnect":
-                return
-            data = message.get("bytes")
-            if data is not None:
-                conn.busy = True
+        try:
+            while not conn.closed:
                 try:
-                    await self.dispatch(conn, data)
-                finally:
-                    conn.busy = False
-            elif message.get("text") == PING:
-                conn.send(PONG)
-            # "3" (pong) and other text frames: keep-alive only, nothing to answer
+                    message = await websocket.receive()
+                except (WebSocketDisconnect, RuntimeError):
+                    return
+                if message["type"] == "websocket.disconnect":
+                    return
+                data = message.get("bytes")
+                if data is not None:
+                    conn.dispatching = True
+                    try:
+                        await self.dispatch(conn, data)
+                    finally:
+                        conn.dispatching = False
+                elif message.get("text") == PING:
+                    conn.send(PONG)
+                # "3" (pong) and other text frames: keep-alive only, nothing to answer
+        finally:
+            await self._settle(conn)  # a leave is pushed after the changes made before it
+
+    @staticmethod
+    async def _settle(conn: Connection) -> None:
+        """Wait for this connection's chat writes still committing."""
+        while conn.pending:
+            await asyncio.wait(set(conn.pending))
 
     async def _write_loop(self, websocket: WebSocket, conn: Connection) -> None:
         try:
@@ -220,16 +238,37 @@ class SocketHandler:
     # -- dispatch ----------------------------------------------------------------------------
 
     async def dispatch(self, conn: Connection, data: bytes) -> None:
+        """Handle one frame. Chat writes are pipelined: the next frame is read as soon as this
+        one's transaction is queued (commit order stays frame order), while it commits and is
+        answered in the background. Any other request first waits for those to finish, so
+        replies keep their order and reads see the writes before them."""
         try:
             frame = decode_frame(data)
         except MalformedFrameError as exc:
             conn.send(encode_error(None, ErrorCode.MALFORMED, str(exc)[:200]))
             return
         handler = self.handlers.get(frame.event)
+        if handler is None:
+            await self._settle(conn)
+            conn.send(encode_frame(frame.event, frame.id))
+            return
+        if frame.event not in PIPELINED:
+            await self._settle(conn)
+            await self._run(conn, frame, handler)
+            return
+        queued = asyncio.Event()
+        task = asyncio.create_task(self._run(conn, frame, handler, queued))
+        conn.pending.add(task)
+        task.add_done_callback(conn.pending.discard)
+        await queued.wait()
+
+    async def _run(
+        self, conn: Connection, frame: Frame, handler: Handler, queued: asyncio.Event | None = None
+    ) -> None:
+        """Run a handler and send its reply, or the error that refuses the request."""
+        if queued is not None:
+            on_queued.set(queued.set)
         try:
-            if handler is None:
-                conn.send(encode_frame(frame.event, frame.id))
-                return
             reply = await handler(conn, frame)
         except MalformedFrameError as exc:
             conn.send(encode_error(frame.id, ErrorCode.MALFORMED, str(exc)[:200]))
@@ -241,6 +280,9 @@ class SocketHandler:
         else:
             if reply is not None:
                 conn.send(encode_frame(frame.event, frame.id, reply))
+        finally:
+            if queued is not None:
+                queued.set()  # also when it failed before writing anything
 
     # -- room events -------------------------------------------------------------------------
 

@@ -47,8 +47,9 @@ def sdk_bundle() -> Path:
     if _installed_sdk_version() != SDK_VERSION:
         npm = shutil.which("npm")
         assert npm is not None, "npm is needed to install @cloudflare/realtimekit for the SDK tests"
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=SDK_DIR,
-                       check=True, capture_output=True, timeout=300)
+        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=SDK_DIR,
+                              capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, f"npm ci failed in {SDK_DIR}:\n{done.stderr[-2000:]}"
     assert _installed_sdk_version() == SDK_VERSION
     return SDK_BUNDLE
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import queue
 import sqlite3
@@ -28,6 +29,11 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+
+on_queued: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "on_queued", default=None
+)
+"""Called (in the writing task's context) as soon as a write is queued; see :meth:`Database.write`."""
 
 
 @dataclass(slots=True)
@@ -100,19 +106,31 @@ class Database:
             self._conn.close()
             self._conn = None
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` in a transaction; returns after the commit is durable."""
+    def _enqueue(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
         if self._writer is None:
             raise RuntimeError("database is not open")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put(_Job(fn, future, loop))
+        return future
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in a transaction; returns after the commit is durable.
+
+        Writes commit in the order they are called. Once this one is queued, the
+        ``on_queued`` callback of the calling context (if any) runs: a caller may go on
+        with its next request while this one commits, without losing that order.
+        """
+        future = self._enqueue(fn)
+        hook = on_queued.get()
+        if hook is not None:
+            hook()
         return await future
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` against one consistent snapshot of committed data."""
         if self._reader is None:
-            return await self.write(fn)
+            return await self._enqueue(fn)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._reader, self._read_job, fn)
 
