@@ -28,7 +28,7 @@ class Contender:
     name: str
     prepare: str  # format fields: bench, count, budget
     show: str
-    send: str  # format field: text
+    send: str  # format field: text; assigns the result, or IPython would display it as output
 
     def cells(self, count: int, budget: float) -> list[str]:
         return [self.prepare.format(bench=str(BENCH), count=count, budget=budget), self.show]
@@ -57,7 +57,7 @@ widget = ChatWidget(ada)
 BUILD_SECONDS = time.monotonic() - _started
 widget
 """,
-    send="bob.chat.send_text_message({text!r})",
+    send="_sent = bob.chat.send_text_message({text!r})",
 )
 
 PANEL_CHATFEED = Contender(
@@ -95,7 +95,7 @@ else:
     BUILD_SECONDS = None
     print({GAVE_UP!r}, BUILT)
 """,
-    send="feed.send({text!r}, user='Bob', respond=False)",
+    send="_sent = feed.send({text!r}, user='Bob', respond=False)",
 )
 
 CONTENDERS = (RTK_WIDGET, PANEL_CHATFEED)

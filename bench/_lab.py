@@ -4,7 +4,8 @@ Times are taken inside the page with ``performance.now()``: from the moment the 
 kernel request) is started to the animation frame after the awaited text entered the DOM,
 i.e. the frame that paints it. The text is found by a MutationObserver that also watches
 every shadow root below the cell (Bokeh, behind Panel, renders into shadow DOM), with a
-per-frame check as a backstop.
+per-frame check as a backstop. Text counts once a visible element shows it (not in a
+``<script>``: Panel ships its document as JSON in one).
 """
 
 from __future__ import annotations
@@ -28,12 +29,15 @@ window.__benchWait = (root, markers, timeoutMs) => new Promise((resolve, reject)
     watched.add(node);
     observer.observe(node, {subtree: true, childList: true, characterData: true});
   };
+  // Text in a <script> (Panel embeds its document as JSON) or a hidden element is not shown.
+  const shown = (el) => el && !['SCRIPT', 'STYLE', 'TEMPLATE', 'TEXTAREA'].includes(el.tagName)
+    && el.checkVisibility();
   const search = (node) => {
     const walker = document.createTreeWalker(node, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
     for (let n = walker.currentNode; n; n = walker.nextNode()) {
       if (n.nodeType === Node.TEXT_NODE) {
         const hit = markers.find((m) => n.data.includes(m));
-        if (hit) return hit;
+        if (hit && shown(n.parentElement)) return hit;
       } else if (n.shadowRoot) {
         watch(n.shadowRoot);
         const hit = search(n.shadowRoot);

@@ -45,7 +45,7 @@ sys.path.insert(0, str(REPO))  # tests.jupyter.lab: the JupyterLab fixture the t
 from _contenders import CONTENDERS, GAVE_UP, Contender  # noqa: E402
 from _frames import KernelTraffic, Traffic  # noqa: E402
 from _history import history_text  # noqa: E402
-from _lab import WAIT_FOR_TEXT, execute_until_seen, open_notebook, run_cell, show_cell  # noqa: E402
+from _lab import WAIT_FOR_TEXT, execute_until_seen, loopback_only, open_notebook, run_cell, show_cell  # noqa: E402
 
 from tests.jupyter.lab import CHROMIUM, CHROMIUM_ARGS, LabServer, run_in_kernel, running_lab  # noqa: E402
 
@@ -72,6 +72,7 @@ def measure(lab: LabServer, browser: Any, contender: Contender, history: int, ar
     lab.write_notebook(name, contender.cells(history, args.budget))
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_init_script(WAIT_FOR_TEXT)
+    loopback_only(context)
     page = context.new_page()
     page.set_default_timeout(120_000)
     traffic = KernelTraffic()

@@ -9,6 +9,7 @@ import logging
 import os
 import shlex
 import signal
+import ssl
 import sys
 import tempfile
 from pathlib import Path
@@ -114,6 +115,9 @@ async def _serve(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         await server.start()
+    except ssl.SSLError as exc:
+        print(f"error: cannot use the TLS certificate and key: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,6 +39,23 @@ class _Uvicorn(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A bound, listening TCP socket (IPv4 or IPv6, as ``host`` resolves)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 class MeetingServer:
@@ -108,16 +126,18 @@ class MeetingServer:
         if self.config.tls:
             options["ssl_certfile"] = str(self.config.tls_cert)
             options["ssl_keyfile"] = str(self.config.tls_key)
-        self._uvicorn = _Uvicorn(uvicorn.Config(asgi_app(self._parts), **options))
-        self._task = asyncio.create_task(self._uvicorn.serve(), name="rtk-widget-server")
-        while not self._uvicorn.started:
-            if self._task.done():
-                self._parts.close()
-                self._parts, task, self._task = None, self._task, None
-                task.result()  # raises what stopped it
-                raise RuntimeError("the server stopped while starting")
-            await asyncio.sleep(0.005)
-        self.port = self._uvicorn.servers[0].sockets[0].getsockname()[1]
+        config = uvicorn.Config(asgi_app(self._parts), **options)
+        try:
+            config.load()  # a bad certificate fails here, not later inside the serving task
+            listener = _listen(self.config.host, self.config.port)
+        except BaseException:
+            self._parts.close()
+            self._parts = None
+            raise
+        # Listening already: connections wait in the backlog until uvicorn accepts them.
+        self.port = listener.getsockname()[1]
+        self._uvicorn = _Uvicorn(config)
+        self._task = asyncio.create_task(self._uvicorn.serve(sockets=[listener]), name="rtk-widget-server")
 
     async def stop(self) -> None:
         if self._task is None or self._uvicorn is None:

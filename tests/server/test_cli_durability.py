@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -201,3 +202,28 @@ async def test_acknowledged_messages_survive_kill_9(tmp_path: Path):
     with sqlite3.connect(data / "rtk.sqlite3") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT COUNT(*) FROM dedupe").fetchone()[0] == len(sent)
+
+
+async def test_serve_reports_a_busy_port_and_a_bad_certificate(tmp_path):
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = str(busy.getsockname()[1])
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a certificate")
+    try:
+        for args, message in (
+            (["--port", port], "cannot listen on 127.0.0.1:" + port),
+            (
+                ["--port", "0", "--tls-cert", str(bad), "--tls-key", str(bad)],
+                "cannot use the TLS certificate",
+            ),
+            (["--port", "0", "--tls-cert", str(bad)], "--tls-cert and --tls-key go together"),
+        ):
+            result = await asyncio.to_thread(
+                subprocess.run, [*CLI, "serve", *args], capture_output=True, text=True, timeout=30
+            )
+            assert result.returncode in (1, 2), result
+            assert message in result.stderr
+    finally:
+        busy.close()

