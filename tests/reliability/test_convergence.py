@@ -37,7 +37,6 @@ from hypothesis.stateful import (
 from rtk_widget.client import ConnectionState, Meeting
 from rtk_widget.client.runtime import Runtime
 from rtk_widget.server import MeetingServer, ServerConfig
-
 from tests.client.helpers import FAST, wait_until
 from tests.client.proxy import FaultProxy
 
@@ -204,8 +203,8 @@ class Convergence(RuleBasedStateMachine):
     def pin_or_unpin(self, pick: int, message_id: str, pinned: bool) -> None:
         seat, message = self._online(pick), self.model.messages[message_id]
         outcome = self.model.pin_outcome(seat.person, message)
-        chat = seat.client.chat
-        changed = self._expect("pin" if pinned else "unpin", outcome, lambda: (chat.pin if pinned else chat.unpin)(message_id))
+        pin_or_unpin = seat.client.chat.pin if pinned else seat.client.chat.unpin
+        changed = self._expect("pin" if pinned else "unpin", outcome, lambda: pin_or_unpin(message_id))
         if outcome is Outcome.APPLIED:
             assert (changed.id, changed.pinned) == (message_id, pinned)
             message.pinned = pinned

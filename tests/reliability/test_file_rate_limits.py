@@ -16,7 +16,6 @@ import pytest
 from rtk_widget.client import Meeting, RateLimitedError
 from rtk_widget.server import MeetingServer
 from rtk_widget.wire.codes import ErrorCode
-
 from tests.client.helpers import FAST, wait_until_async
 
 from .support import all_records

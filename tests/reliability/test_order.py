@@ -4,6 +4,7 @@ sender's messages keep the order they were sent in (per-sender FIFO)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +16,6 @@ from rtk_widget.server import MeetingServer, ServerConfig
 from rtk_widget.wire import chat_pb2
 from rtk_widget.wire.envelope import Frame, parse_payload
 from rtk_widget.wire.events import Event
-
 from tests.client.helpers import FAST, wait_until_async
 
 from .support import all_records, scale
@@ -72,7 +72,7 @@ async def test_concurrent_senders_are_seen_in_one_order_equal_to_seq(server, cli
         assert acks[name] == sorted(acks[name])
         assert [t for t in texts if t.split()[0] == name] == [f"{name} {i}" for i in range(PER_SENDER)]
     # Display time follows seq too (the server breaks same-millisecond ties by seq).
-    assert all(a.created_ms < b.created_ms for a, b in zip(stored, stored[1:], strict=False))
+    assert all(a.created_ms < b.created_ms for a, b in itertools.pairwise(stored))
 
 
 def message_of(frame: Frame) -> chat_pb2.ChatMessage:

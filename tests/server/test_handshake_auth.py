@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -23,8 +24,9 @@ async def rejected(url: str, **kw) -> websockets.ConnectionClosed | websockets.I
         return exc
     frames = []
     try:
-        async for frame in ws:
-            frames.append(frame)
+        async with asyncio.timeout(10):  # an accepted socket would otherwise wait forever
+            async for frame in ws:
+                frames.append(frame)
     except websockets.ConnectionClosed as exc:
         assert frames == []  # no room data before the refusal
         return exc
