@@ -79,6 +79,11 @@ class KernelTraffic:
         with self._lock:
             return len(self._frames)
 
+    def describe_since(self, mark: int) -> str:
+        """Output frames after ``mark`` as ``msg_type:bytes`` (for ``--verbose``)."""
+        with self._lock:
+            return " ".join(f"{f.msg_type}:{f.size}" for f in self._frames[mark:] if f.is_output)
+
     def output_since(self, mark: int) -> Traffic:
         """Output frames received after ``mark``."""
         with self._lock:

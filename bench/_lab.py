@@ -46,7 +46,9 @@ window.__benchWait = (root, markers, timeoutMs) => new Promise((resolve, reject)
     }
     return null;
   };
-  const stop = () => { done = true; observer.disconnect(); cancelAnimationFrame(frame); clearTimeout(timer); };
+  const stop = () => {
+    done = true; observer.disconnect(); cancelAnimationFrame(frame); clearTimeout(timer);
+  };
   const check = () => {
     if (done) return;
     const hit = search(root);

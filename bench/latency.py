@@ -8,12 +8,18 @@ on another port), so the client process measures only client work plus loopback.
   ``newMessage`` callback (on the callback thread), one message at a time.
   baseline: one bare client sends a frame of the same size, the relay forwards it, another
   bare client receives it.
+- round trip, client <-> official SDK: a Python participant sends ``ping:<n>`` over HTTPS/WSS,
+  the official SDK in headless Chromium answers ``pong:<n>``, Python stops the clock on the
+  pong's callback (one clock; halved for a one-way estimate). Skipped with a note when
+  Chromium, Playwright or the npm package is missing.
+  baseline: a bare client sends a frame, the relay forwards it to a bare echo client, whose
+  answer the relay forwards back.
 - ingest, client: a participant joins a meeting holding ``--history`` messages; ``join()``
   returns once the catch-up has loaded them all: messages / join time.
   baseline: a bare client receives the same number of encoded ``ChatMessage`` frames from the
   relay and decodes them.
 
-Each leg is a function ``(servers, args) -> Figure``; add legs (e.g. the official SDK) to LEGS.
+Each leg is a function ``(servers, args) -> Figure``; add legs to LEGS.
 
     .venv/bin/python bench/latency.py --quick
     .venv/bin/python bench/latency.py --messages 2000 --history 20000
@@ -25,13 +31,16 @@ import argparse
 import asyncio
 import multiprocessing
 import statistics
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
+import _sdk_echo
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 
@@ -44,15 +53,26 @@ TEXT = "x" * 64
 
 # --------------------------------------------------------------------------- servers (child process)
 
-def _serve(conn: Connection) -> None:
-    asyncio.run(_serve_main(conn))
+def _serve(conn: Connection, tls_pair: tuple[str, str] | None) -> None:
+    asyncio.run(_serve_main(conn, tls_pair))
 
 
-async def _serve_main(conn: Connection) -> None:
+async def _serve_main(conn: Connection, tls_pair: tuple[str, str] | None) -> None:
     from rtk_widget.server import MeetingServer, ServerConfig
 
     server = MeetingServer(ServerConfig(data_dir=None, text_rate=10**9, send_queue_frames=1 << 17))
     await server.start()
+    # For the official SDK (it insists on HTTPS/WSS): a TLS server with one meeting.
+    tls_server = (MeetingServer(ServerConfig(data_dir=None, text_rate=10**9, tls_cert=tls_pair[0],
+                                             tls_key=tls_pair[1])) if tls_pair else None)
+    sdk_tokens: dict[str, str] = {}
+    if tls_server is not None:
+        await tls_server.start()
+        sdk_meeting = await tls_server.admin.create_meeting(title="bench sdk")
+        for user, preset in (("python", "group_call_host"), ("sdk", "livestream_host")):
+            person = await tls_server.admin.add_participant(
+                sdk_meeting["id"], name=user.title(), preset_name=preset, custom_participant_id=user)
+            sdk_tokens[user] = person["token"]
     peers: set[ServerConnection] = set()
 
     async def relay(ws: ServerConnection) -> None:
@@ -80,8 +100,11 @@ async def _serve_main(conn: Connection) -> None:
             person = await server.admin.add_participant(
                 meeting["id"], name=name.title(), preset_name="group_call_host", custom_participant_id=name)
             tokens.append(person["token"])
-        conn.send({"base_url": server.base_url, "bare_port": bare_port, "tokens": tokens})
+        conn.send({"base_url": server.base_url, "bare_port": bare_port, "tokens": tokens,
+                   "tls_port": tls_server.port if tls_server else None, "sdk_tokens": sdk_tokens})
         await asyncio.to_thread(conn.recv)
+    if tls_server is not None:
+        await tls_server.stop()
     await server.stop()
 
 
@@ -158,6 +181,42 @@ def bare_latency(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
     return Figure("latency  bare websockets relay (send -> recv)", percentiles(asyncio.run(run())))
 
 
+def sdk_round_trip(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
+    leg = "round trip  rtk-widget client <-> official SDK in Chromium"
+    if servers["tls_port"] is None:
+        return Figure(leg, f"skipped: {servers['sdk_note']}")
+    samples = _sdk_echo.round_trips(servers["tls_port"], servers["sdk_tokens"], servers["tls_pair"],
+                                    args.messages)
+    return Figure(leg, f"{percentiles(samples)}   one-way ~ p50 {statistics.median(samples) * 500:.3f} ms")
+
+
+def bare_round_trip(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
+    async def run() -> list[float]:
+        url = f"ws://127.0.0.1:{servers['bare_port']}/relay"
+        async with connect(url, compression=None) as sender, connect(url, compression=None) as echo:
+            await asyncio.sleep(0.05)  # both registered with the relay before the first frame
+
+            async def answer() -> None:
+                async for data in echo:
+                    await echo.send(data)
+
+            answering = asyncio.create_task(answer())
+            frame = _history_frame()
+            samples = []
+            for i in range(args.messages + 20):
+                start = time.perf_counter()
+                await sender.send(frame)
+                decode_frame(await sender.recv())  # type: ignore[arg-type]
+                if i >= 20:
+                    samples.append(time.perf_counter() - start)
+            answering.cancel()
+            return samples
+
+    samples = asyncio.run(run())
+    return Figure("round trip  bare websockets (send -> relay -> echo -> relay -> recv)",
+                  f"{percentiles(samples)}   one-way ~ p50 {statistics.median(samples) * 500:.3f} ms")
+
+
 def client_ingest(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
     from rtk_widget.client import Meeting
 
@@ -203,7 +262,7 @@ def bare_ingest(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
 
 
 LEGS: list[Callable[[dict[str, Any], argparse.Namespace], Figure]] = [
-    client_latency, bare_latency, client_ingest, bare_ingest]
+    client_latency, bare_latency, sdk_round_trip, bare_round_trip, client_ingest, bare_ingest]
 
 
 def main() -> None:
@@ -215,17 +274,24 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.messages, args.history = 300, 3000
+    sdk_note = _sdk_echo.why_unavailable()
+    workdir = tempfile.TemporaryDirectory(prefix="rtk-bench-")
+    tls_pair = None if sdk_note else _sdk_echo.write_certificate(Path(workdir.name))
     parent, child = multiprocessing.Pipe()
-    process = multiprocessing.get_context("spawn").Process(target=_serve, args=(child,), daemon=True)
+    process = multiprocessing.get_context("spawn").Process(
+        target=_serve, args=(child, tuple(map(str, tls_pair)) if tls_pair else None), daemon=True)
     process.start()
-    servers = parent.recv()
+    servers = {**parent.recv(), "sdk_note": sdk_note, "tls_pair": tls_pair}
+    if sdk_note:
+        print(f"note: the official-SDK leg is skipped: {sdk_note}", flush=True)
     try:
         for leg in LEGS:
             figure = leg(servers, args)
-            print(f"{figure.leg:<58} {figure.value}", flush=True)
+            print(f"{figure.leg:<68} {figure.value}", flush=True)
     finally:
         parent.send("stop")
         process.join(10)
+        workdir.cleanup()
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from rtk_widget.client.errors import (
     RequestTimeoutError,
     ServerError,
     TextTooLongError,
+    TLSError,
     UnsupportedImageTypeError,
     UploadError,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "RequestTimeoutError",
     "SelfParticipant",
     "ServerError",
+    "TLSError",
     "TextMessage",
     "TextTooLongError",
     "UnsupportedImageTypeError",

@@ -14,6 +14,7 @@ import itertools
 import logging
 import random
 import secrets
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,8 +27,10 @@ from rtk_widget.client.errors import (
     ChatError,
     ConnectionLostError,
     RequestTimeoutError,
+    TLSError,
     error_from_server,
 )
+from rtk_widget.client.transport import Transport, tls_failure_message
 from rtk_widget.wire.envelope import Frame, MalformedFrameError, decode_frame, encode_frame, parse_payload
 from rtk_widget.wire.errors_pb2 import ErrorMessage
 from rtk_widget.wire.events import ERROR_EVENTS, PING, PONG
@@ -90,8 +93,9 @@ class Connection:
     def __init__(self, url: Callable[[], str], *, peer_id: str, on_push: Callable[[Frame], None],
                  on_open: OnOpen, on_state: Callable[[ConnectionState, int], None], client_pings: bool,
                  backoff: Backoff | None = None, request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
-                 ping_timeout: float = PING_TIMEOUT) -> None:
+                 ping_timeout: float = PING_TIMEOUT, transport: Transport | None = None) -> None:
         self._url = url
+        self._transport = transport or Transport()
         self._peer_id = peer_id
         self._on_push = on_push
         self._on_open = on_open
@@ -258,9 +262,12 @@ class Connection:
             self._first_open.set_exception(error)
 
     async def _session(self) -> None:
+        url = self._url()
         try:
-            ws = await connect(self._url(), open_timeout=5, ping_interval=None, max_size=2**24,
-                               compression=None)
+            ws = await connect(url, open_timeout=5, ping_interval=None, max_size=2**24,
+                               compression=None, **self._transport.websocket_options(url))
+        except ssl.SSLError as exc:
+            raise TLSError(tls_failure_message(url, exc)) from exc
         except InvalidStatus as exc:
             if exc.response.status_code in (401, 403):
                 status = exc.response.status_code

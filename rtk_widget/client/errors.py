@@ -79,6 +79,14 @@ class ConnectionLostError(ChatError):
     """The connection is gone for good (left, or reconnection gave up)."""
 
 
+class TLSError(ConnectionLostError):
+    """The TLS handshake failed, usually because the server's certificate is not trusted.
+
+    Pass ``Meeting(..., verify="/path/to/cert.pem")`` to trust a self-signed or private-CA
+    server. Its ``__cause__`` is the :class:`ssl.SSLError` that failed the handshake.
+    """
+
+
 class AuthenticationError(ChatError):
     """The token is malformed, or the server refused it (server 401)."""
 

@@ -24,11 +24,18 @@ import httpx
 
 from rtk_widget.client.chat import Chat, ChatSession
 from rtk_widget.client.connection import Backoff, Connection, ConnectionState
-from rtk_widget.client.errors import AuthenticationError, ChatError, ConnectionLostError, NotJoinedError
+from rtk_widget.client.errors import (
+    AuthenticationError,
+    ChatError,
+    ConnectionLostError,
+    NotJoinedError,
+    TLSError,
+)
 from rtk_widget.client.events import Dispatcher, EventEmitter, EventSource, default_dispatcher
 from rtk_widget.client.local import local_participant
 from rtk_widget.client.participants import ChatPermissions, Participant, Participants, SelfParticipant
 from rtk_widget.client.runtime import blocking, get_runtime, network
+from rtk_widget.client.transport import Transport, Verify, ssl_error_in, tls_failure_message
 from rtk_widget.client.uploads import Uploader
 from rtk_widget.client.urls import (
     DEFAULT_BASE_URI,
@@ -64,12 +71,21 @@ class Meeting(EventSource):
     ``backoff`` tunes reconnection, ``request_timeout`` every request (20 s like the
     SDK), ``dispatcher`` where callbacks run (default: Jupyter's main thread, or one
     callback thread in scripts).
+
+    ``verify`` is what HTTPS and WSS trust, for REST, uploads, downloads and the socket
+    alike: ``True`` (default) the system's CAs, a path to a PEM file with the server's
+    certificate or its CA (a self-signed rtk-widget server), or an ``ssl.SSLContext``.
+    ``verify=False`` turns the checks off and is insecure. An untrusted certificate makes
+    :meth:`join` raise :class:`TLSError`. ``localhost`` and ``*.localhost`` hosts are
+    dialled at 127.0.0.1 (RFC 6761, as browsers do), keeping the name for TLS.
     """
 
     def __init__(self, token: str, *, base_url: str | None = None, base_uri: str = DEFAULT_BASE_URI,
                  request_timeout: float = 20.0, backoff: Backoff | None = None,
-                 dispatcher: Dispatcher | None = None, ping_timeout: float = 30.0) -> None:
+                 dispatcher: Dispatcher | None = None, ping_timeout: float = 30.0,
+                 verify: Verify = True) -> None:
         self._claims = parse_token(token)
+        self._transport = Transport(verify)
         self._token = token
         self._base_url = base_url
         self._base_uri = base_uri
@@ -151,6 +167,11 @@ class Meeting(EventSource):
             return {"Authorization": f"Bearer {self._token}"}
         return {}
 
+    def http_client(self, **options: Any) -> httpx.AsyncClient:
+        """A new ``httpx.AsyncClient`` that trusts what this meeting trusts (``verify``) and
+        reaches ``*.localhost`` hosts; ``options`` (timeout, ...) go to its constructor."""
+        return self._transport.http_client(**options)
+
     # ----- join / leave -----
 
     @network
@@ -158,7 +179,7 @@ class Meeting(EventSource):
         """Fetch participant details, open the socket, join the room and load the chat."""
         if self._connection is not None:
             return
-        self._http = self._http or httpx.AsyncClient(timeout=8.0)
+        self._http = self._http or self._transport.http_client(timeout=8.0)
         api_base = self._api_base
         details = await self._participant_details(api_base)
         self._me = _self_from_details(details, self.peer_id)
@@ -168,7 +189,7 @@ class Meeting(EventSource):
             lambda: endpoints.socket_url(self.meeting_id, self.peer_id, self._token),
             peer_id=self.peer_id, on_push=self._on_push, on_open=self._on_open, on_state=self._on_state,
             client_pings=endpoints.cloudflare, backoff=self._backoff, request_timeout=self._request_timeout,
-            ping_timeout=self._ping_timeout)
+            ping_timeout=self._ping_timeout, transport=self._transport)
         self.chat.state.sync_supported = not endpoints.cloudflare
         self.chat.state.extra_counterparts = lambda: [p.user_id for p in self.participants.joined]
         self.chat.attach(ChatSession(connection, self._me,
@@ -244,6 +265,9 @@ class Meeting(EventSource):
             response = await self._http.get(f"{api_base}/v2/internals/participant-details",
                                             headers=self._headers())
         except httpx.HTTPError as exc:
+            tls_failure = ssl_error_in(exc)
+            if tls_failure is not None:
+                raise TLSError(tls_failure_message(api_base, tls_failure)) from tls_failure
             raise ConnectionLostError(f"Unable to connect to the server at {api_base}: {exc}") from exc
         if response.status_code in (401, 403):
             raise AuthenticationError(f"the server refused the token (HTTP {response.status_code})")

@@ -27,6 +27,7 @@ import uvicorn
 from rtk_widget.server.admin import Admin, ApiError
 from rtk_widget.server.app import Components, asgi_app, build
 from rtk_widget.server.config import ServerConfig
+from rtk_widget.server.request_deadline import request_deadline_protocol
 
 __all__ = ["ApiError", "MeetingServer", "ServerConfig"]
 
@@ -112,6 +113,7 @@ class MeetingServer:
         options: dict[str, Any] = {
             "host": self.config.host,
             "port": self.config.port,
+            "http": request_deadline_protocol(self.config.request_head_timeout_s),
             "ws": "websockets-sansio",
             "ws_max_size": self.config.max_frame_bytes,
             "ws_ping_interval": 20.0,
@@ -136,6 +138,8 @@ class MeetingServer:
             raise
         # Listening already: connections wait in the backlog until uvicorn accepts them.
         self.port = listener.getsockname()[1]
+        self._parts.webhooks.base_url = self.base_url
+        self._parts.webhooks.start()
         self._uvicorn = _Uvicorn(config)
         self._task = asyncio.create_task(self._uvicorn.serve(sockets=[listener]), name="rtk-widget-server")
 
@@ -146,6 +150,11 @@ class MeetingServer:
         # Let every socket handler record its leave (sessions end) before the database closes.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.parts.rooms.idle.wait(), 5)
+        try:  # nobody is connected: sessions end now, and their webhooks get a moment to go out
+            await self.parts.sessions.end_all()
+        except Exception:
+            log.exception("ending the live sessions failed")
+        await self.parts.webhooks.stop()
         self._uvicorn.should_exit = True
         try:
             await self._task

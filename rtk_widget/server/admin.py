@@ -43,6 +43,13 @@ _BOOL_FIELDS = {
 }
 
 
+MAX_KEEP_ALIVE_S = 86_400
+
+
+def _keep_alive_ok(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= MAX_KEEP_ALIVE_S
+
+
 def _meeting_changes(body: dict[str, Any], *, allow_status: bool) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for key, value in body.items():
@@ -55,6 +62,8 @@ def _meeting_changes(body: dict[str, Any], *, allow_status: bool) -> dict[str, A
             raise ApiError(400, 'BAD_REQUEST: "title" must be a string')
         elif key in _BOOL_FIELDS and value is not None and not isinstance(value, bool):
             raise ApiError(400, f'BAD_REQUEST: "{key}" must be a boolean')
+        elif key == "session_keep_alive_time_in_secs" and value is not None and not _keep_alive_ok(value):
+            raise ApiError(400, f'BAD_REQUEST: "{key}" must be a number from 0 to {MAX_KEEP_ALIVE_S}')
         changes[key] = value
     return changes
 

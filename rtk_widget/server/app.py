@@ -24,10 +24,14 @@ from rtk_widget.server.replay import Replay
 from rtk_widget.server.responses import json_error
 from rtk_widget.server.rooms import Rooms
 from rtk_widget.server.sdk_rest import MANAGEMENT_PREFIX, Cors, SdkRest
+from rtk_widget.server.session_lifecycle import SessionLifecycle
 from rtk_widget.server.socket_handler import SocketHandler
 from rtk_widget.server.store import admin as aq
 from rtk_widget.server.store import sessions as sq
 from rtk_widget.server.store.db import Database
+from rtk_widget.server.webhook_delivery import WebhookDispatcher
+from rtk_widget.server.webhook_rest import WebhookRest
+from rtk_widget.server.webhook_signing import WebhookSigner
 
 SECRET_FILE = "secret.json"
 
@@ -62,6 +66,9 @@ class Components:
     sockets: SocketHandler
     files: FileHost
     signer: UrlSigner
+    replay: Replay
+    webhooks: WebhookDispatcher
+    sessions: SessionLifecycle
     api_token: str
     temp_dir: tempfile.TemporaryDirectory[str] | None
 
@@ -89,7 +96,10 @@ async def build(config: ServerConfig) -> Components:
     signer = UrlSigner(secret)
     rooms = Rooms()
     chat = ChatService.create(config, db, rooms)
-    sockets = SocketHandler(config, db, rooms, chat, tokens)
+    replay = Replay(config, db, signer)
+    webhooks = WebhookDispatcher(config, db, WebhookSigner(data), replay)
+    sessions = SessionLifecycle(config, db, webhooks.notify)
+    sockets = SocketHandler(config, db, rooms, chat, tokens, sessions=sessions)
     admin = Admin(db, tokens, config.app_id)
     admin.on_participant_changed = sockets.participant_changed
     files = FileHost(config, db, tokens, signer, files_root)
@@ -104,6 +114,9 @@ async def build(config: ServerConfig) -> Components:
         sockets,
         files,
         signer,
+        replay,
+        webhooks,
+        sessions,
         config.api_token or new_secret(),
         temp_dir,
     )
@@ -112,8 +125,8 @@ async def build(config: ServerConfig) -> Components:
 def asgi_app(parts: Components) -> ASGIApp:
     config = parts.config
     sdk = SdkRest(config, parts.db, parts.tokens, parts.files)
-    replay = Replay(config, parts.db, parts.signer)
-    management = Management(config, parts.admin, replay, parts.api_token)
+    hooks = WebhookRest(parts.db, parts.webhooks.signer)
+    management = Management(config, parts.admin, parts.replay, parts.api_token, hooks)
 
     async def fallback(request: Request) -> Response:
         path = request.url.path
@@ -129,8 +142,9 @@ def asgi_app(parts: Components) -> ASGIApp:
         Route("/files/{file_id}", parts.files.put, methods=["PUT"]),
         Route("/files/{file_id}", parts.files.get, methods=["GET"]),
         Route("/files/{file_id}/{name:path}", parts.files.get, methods=["GET"]),
-        Route("/replay/{session_id}.csv", replay.serve, methods=["GET"]),
+        Route("/replay/{session_id}.csv", parts.replay.serve, methods=["GET"]),
         *management.routes(),
+        Route("/.well-known/webhooks.json", hooks.public_key, methods=["GET"]),
         Route("/{path:path}", fallback, methods=["GET", "POST"]),
     ]
     return Cors(Starlette(routes=routes))

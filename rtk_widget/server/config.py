@@ -43,6 +43,23 @@ class ServerConfig:
     send_queue_frames: int = 2048  # a peer this far behind is dropped (close 1013)
     allowed_origins: tuple[str, ...] = ()  # besides no Origin, loopback and *.localhost
     max_connections_per_participant: int = 20  # more sockets on one token are refused (close 4029)
+    # More sockets from one address are refused (close 4029). Generous: every local client
+    # (notebooks, the SDK in a browser, benches) shares 127.0.0.1.
+    max_connections_per_ip: int = 512
+    # A connection must deliver its HTTP request head (the WebSocket upgrade included) this
+    # soon after connecting, or after its previous response: slowloris connections are closed.
+    request_head_timeout_s: float = 10.0
+
+    # Sessions: how long a session outlives its last participant when the meeting does not say
+    # (`session_keep_alive_time_in_secs`; Cloudflare's example meeting shows 60).
+    session_keep_alive_s: float = 60.0
+
+    # Webhooks: delivery is retried on 5xx and network errors, with exponential backoff.
+    webhook_attempts: int = 5
+    webhook_backoff_s: float = 1.0  # first retry delay; doubles per attempt
+    webhook_timeout_s: float = 10.0  # per attempt
+    webhook_queue_events: int = 1000  # events waiting beyond this are dropped (logged)
+    webhook_concurrency: int = 8  # deliveries in flight at once
 
     # Chat limits (RealtimeKit's figures).
     max_text_chars: int = 2000  # UTF-16 code units, as the SDK counts `message.length`

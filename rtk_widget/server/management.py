@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,6 +16,9 @@ from rtk_widget.server.config import ServerConfig
 from rtk_widget.server.replay import Replay
 from rtk_widget.server.responses import json_error
 from rtk_widget.server.sdk_rest import api_base, read_json
+
+if TYPE_CHECKING:  # webhook_rest uses this module's helpers
+    from rtk_widget.server.webhook_rest import WebhookRest
 
 PREFIX = "/client/v4/accounts/{account_id}/realtime/kit/{app_id}"
 MAX_PER_PAGE = 100
@@ -66,8 +69,11 @@ async def body_of(request: Request) -> dict[str, Any]:
 
 
 class Management:
-    def __init__(self, config: ServerConfig, admin: Admin, replay: Replay, api_token: str) -> None:
+    def __init__(
+        self, config: ServerConfig, admin: Admin, replay: Replay, api_token: str, webhooks: WebhookRest
+    ) -> None:
         self.config = config
+        self.webhooks = webhooks
         self.admin = admin
         self.replay = replay
         self.api_token = api_token
@@ -119,6 +125,7 @@ class Management:
             ("/sessions/{session_id}/participants", self.session_participants, ["GET"]),
             ("/sessions/{session_id}/participants/{peer_id}", self.session_participant, ["GET"]),
             ("/sessions/{session_id}/chat", self.session_chat, ["GET"]),
+            *self.webhooks.table(),
         ]
         return [Route(PREFIX + path, self._wrap(fn), methods=methods) for path, fn, methods in table]
 

@@ -17,6 +17,7 @@ import logging
 import sqlite3
 import time
 import uuid
+from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from rtk_widget.server.config import ServerConfig
 from rtk_widget.server.identity import Refused, authenticate
 from rtk_widget.server.payloads import ChatError
 from rtk_widget.server.rooms import Close, Connection, Rooms
+from rtk_widget.server.session_lifecycle import SessionLifecycle
 from rtk_widget.server.store import admin as aq
 from rtk_widget.server.store import sessions as sq
 from rtk_widget.server.store.db import Database, on_queued
@@ -86,13 +88,22 @@ def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
 
 class SocketHandler:
     def __init__(
-        self, config: ServerConfig, db: Database, rooms: Rooms, chat: ChatService, tokens: TokenIssuer
+        self,
+        config: ServerConfig,
+        db: Database,
+        rooms: Rooms,
+        chat: ChatService,
+        tokens: TokenIssuer,
+        *,
+        sessions: SessionLifecycle,
     ) -> None:
         self.config = config
         self.db = db
         self.rooms = rooms
         self.chat = chat
         self.tokens = tokens
+        self.sessions = sessions
+        self._per_ip: Counter[str] = Counter()  # open sockets by client address
         self.handlers: dict[int, Handler] = {
             Event.JOIN_ROOM: self._join,
             Event.LEAVE_ROOM: self._leave,
@@ -109,6 +120,20 @@ class SocketHandler:
         if not origin_allowed(websocket.headers.get("origin"), self.config.allowed_origins):
             await websocket.close(code=1008)  # before accept: an HTTP 403 to the upgrade
             return
+        address = websocket.client.host if websocket.client else ""
+        if self._per_ip[address] >= self.config.max_connections_per_ip:
+            await websocket.accept()
+            await websocket.close(CLOSE_TOO_MANY, "too many connections from this address")
+            return
+        self._per_ip[address] += 1  # counted before any await, so a burst cannot overshoot
+        try:
+            await self._serve(websocket)
+        finally:
+            self._per_ip[address] -= 1
+            if not self._per_ip[address]:
+                del self._per_ip[address]
+
+    async def _serve(self, websocket: WebSocket) -> None:
         params = websocket.query_params
         await websocket.accept()
         try:
@@ -297,7 +322,7 @@ class SocketHandler:
                 conn.display_name,
                 str(conn.preset.get("name", "")),
             )
-            conn.session_id = await self.db.write(lambda c: sq.join(c, peer))
+            conn.session_id = await self.sessions.join(peer)
             conn.joined = True
             self.rooms.fan_out(
                 conn.meeting_id,
@@ -315,7 +340,7 @@ class SocketHandler:
             exclude=conn,
         )
         if session_id is not None:
-            await self.db.write(lambda c: sq.leave(c, session_id, conn.peer_id))
+            await self.sessions.leave(session_id, conn.peer_id)
 
     async def _leave(self, conn: Connection, frame: Frame) -> Message:
         parse_payload(room_pb2.LeaveRoomRequest, frame.payload)
@@ -379,6 +404,10 @@ class SocketHandler:
                 conn.close(CLOSE_FORBIDDEN, "participant removed")
             else:
                 conn.set_preset(*found)
+
+    def connections_from(self, address: str) -> int:
+        """Open sockets from one client address (for the per-address cap)."""
+        return self._per_ip[address]
 
     def close_all(self, code: int = 1001, reason: str = "server shutting down") -> None:
         for conn in self.rooms.all():

@@ -120,7 +120,7 @@ class MeetingPort:
         headers = self.meeting.credentials_for(link)
         try:
             async with (
-                httpx.AsyncClient(timeout=MEDIA_TIMEOUT_S, follow_redirects=True) as http,
+                self.meeting.http_client(timeout=MEDIA_TIMEOUT_S, follow_redirects=True) as http,
                 http.stream("GET", link, headers=headers) as response,
             ):
                 if response.status_code == 404:

@@ -17,6 +17,7 @@ runs ``25*N`` examples of 50 steps (nightly: N=20 gives reliability.md's 500 x 5
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
@@ -85,6 +86,7 @@ class Seat:
 
 class Convergence(RuleBasedStateMachine):
     backend: ClassVar[Backend]
+    seen: ClassVar[Counter[str]] = Counter()  # what the run exercised, over all examples
     messages = Bundle("messages")
 
     def __init__(self) -> None:
@@ -145,13 +147,17 @@ class Convergence(RuleBasedStateMachine):
         return f"{self.counter}:{suffix}"
 
     def _expect(self, what: str, outcome: Outcome, action: Any) -> Any:
-        event(f"{what}: {outcome.value}")
+        self._saw(f"{what}: {outcome.value}")
         error = outcome.error
         if error is None:
             return action()
         with pytest.raises(error):
             action()
         return None
+
+    def _saw(self, what: str) -> None:
+        event(what)
+        self.seen[what] += 1
 
     # ----- rules -----
 
@@ -163,6 +169,7 @@ class Convergence(RuleBasedStateMachine):
         assert (sent.text, sent.seq, sent.user_id, sent.target_user_ids) == (
             text, self.model.next_seq, seat.person.user_id, ())
         self.model.sent(ModelMessage(sent.id, self.model.next_seq, seat.person, text, ()))
+        self._saw("send")
         return sent.id
 
     @rule(target=messages, pick=st.integers(0, 2), audience=st.integers(1, 3), by_peer_id=st.booleans(),
@@ -179,6 +186,7 @@ class Convergence(RuleBasedStateMachine):
         expected_targets = (*(t.person.user_id for t in targets), seat.person.user_id)
         assert (sent.text, sent.seq, sent.target_user_ids) == (text, self.model.next_seq, expected_targets)
         self.model.sent(ModelMessage(sent.id, self.model.next_seq, seat.person, text, expected_targets))
+        self._saw(f"send private by {'peer' if use_peers else 'user'} id to {len(targets)}")
         return sent.id
 
     @rule(pick=st.integers(0, 2), message_id=messages, suffix=TEXT)
@@ -211,7 +219,7 @@ class Convergence(RuleBasedStateMachine):
 
     @rule(pick=st.integers(0, 2))
     def drop_connection(self, pick: int) -> None:
-        event("drop connection")
+        self._saw("drop connection")
         self._online(pick).client.drop_connection()
 
     @precondition(lambda self: sum(s.online for s in self.seats) > 1)
@@ -219,7 +227,7 @@ class Convergence(RuleBasedStateMachine):
     def go_offline(self, pick: int) -> None:
         seat = self._online(pick)
         seat.online = False
-        event("offline")
+        self._saw("offline")
 
         async def cut() -> None:
             seat.proxy.refuse = True
@@ -275,3 +283,7 @@ def test_every_client_converges_to_the_servers_state(backend: Backend) -> None:
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
     ))
+    print("convergence machine exercised:", dict(sorted(Convergence.seen.items())))
+    # The run must have done what it claims to check (not only invariants on an empty chat).
+    for exercised in ("send", "edit: applied", "offline"):
+        assert Convergence.seen[exercised], f"no {exercised!r} in the whole run"

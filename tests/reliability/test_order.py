@@ -89,9 +89,9 @@ async def test_pipelined_senders_keep_fifo_and_every_socket_hears_commit_order(s
     senders, observer = sockets[:-1], sockets[-1]
     request = chat_pb2.SendChatMessageToRoomRequest
 
-    async def fire(socket: ProtoClient, name: str) -> list[str]:
-        return [await socket.send_frame(Event.SEND_MESSAGE_TO_ROOM, request(payload=f"{name} {i}"))
-                for i in range(PER_SENDER)]
+    async def fire(socket: ProtoClient, name: str) -> None:
+        for i in range(PER_SENDER):
+            await socket.send_frame(Event.SEND_MESSAGE_TO_ROOM, request(payload=f"{name} {i}"))
 
     await asyncio.gather(*(fire(s, n) for s, n in zip(senders, SENDERS, strict=False)))
     # Requests on one socket are answered in order: after these replies every send is committed,

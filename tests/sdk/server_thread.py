@@ -11,8 +11,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-import httpx
-
+from rtk_widget.client.transport import Transport
 from rtk_widget.server import MeetingServer, ServerConfig
 
 T = TypeVar("T")
@@ -56,14 +55,16 @@ class ServerThread:
     def download(self, link: str) -> bytes:
         """GET a file link this server handed out (e.g. https://api.rtk.localhost:<port>/files/...).
 
-        Python cannot resolve *.localhost names as Chromium does, so it connects to 127.0.0.1
-        and sends the link's host in the Host header.
+        Through the Python client's transport: it trusts this server's certificate and dials
+        *.localhost names at 127.0.0.1, as Chromium does.
         """
-        url = httpx.URL(link)
-        with httpx.Client(verify=False) as client:  # the tests' own self-signed certificate
-            response = client.get(url.copy_with(host="127.0.0.1"), headers={"Host": url.netloc.decode()})
-        response.raise_for_status()
-        return response.content
+        async def get() -> bytes:
+            async with Transport(verify=self.server.config.tls_cert or True).http_client() as client:
+                response = await client.get(link)
+            response.raise_for_status()
+            return response.content
+
+        return self.call(get())
 
     def stop(self) -> None:
         """Stop the server, then the loop and its thread."""

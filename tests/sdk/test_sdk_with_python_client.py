@@ -35,10 +35,14 @@ class Mixed:
     outsider_log: ChatLog
 
 
-def python_participant(server: ServerThread, meeting_id: str, user: str, preset: str) -> Meeting:
-    """A Python client participant (not joined yet) of ``meeting_id`` on ``server`` over HTTPS/WSS."""
+def python_participant(server: ServerThread, meeting_id: str, user: str, preset: str, cert: Path) -> Meeting:
+    """A Python client participant (not joined yet) of ``meeting_id`` on ``server`` over HTTPS/WSS.
+
+    It uses the SDK's host name, https://api.rtk.localhost:<port> (the client dials *.localhost at
+    127.0.0.1 itself), and trusts the tests' self-signed certificate through ``verify``.
+    """
     token = server.add_participant(meeting_id, name=user.title(), preset=preset, user=user)["token"]
-    return Meeting(token, base_url=f"https://127.0.0.1:{server.server.port}")
+    return Meeting(token, base_url=f"https://api.{server.base_uri}", verify=cert)
 
 
 @pytest.fixture(scope="module")
@@ -47,20 +51,17 @@ def mixed(sdk_server: ServerThread, open_sdk_page: OpenPage,
     meeting_id = sdk_server.create_meeting("Python and SDK")["id"]
     sdk = join(sdk_server, open_sdk_page, meeting_id, "sam", "livestream_host")
 
-    py = python_participant(sdk_server, meeting_id, "py", "group_call_host")
-    outsider = python_participant(sdk_server, meeting_id, "outsider", "group_call_participant")
+    py = python_participant(sdk_server, meeting_id, "py", "group_call_host", tls_pair[0])
+    outsider = python_participant(sdk_server, meeting_id, "outsider", "group_call_participant", tls_pair[0])
     logs = (ChatLog(py), ChatLog(outsider))
-    with pytest.MonkeyPatch.context() as env:
-        # The Python client trusts the tests' self-signed certificate the standard OpenSSL way.
-        env.setenv("SSL_CERT_FILE", str(tls_pair[0]))
-        try:
-            for meeting in (py, outsider):
-                meeting.join()
-                sdk.wait_peer(meeting.self.user_id)
-            yield Mixed(sdk_server, sdk, py, logs[0], outsider, logs[1])
-        finally:
-            for meeting in (py, outsider):
-                meeting.leave()
+    try:
+        for meeting in (py, outsider):
+            meeting.join()
+            sdk.wait_peer(meeting.self.user_id)
+        yield Mixed(sdk_server, sdk, py, logs[0], outsider, logs[1])
+    finally:
+        for meeting in (py, outsider):
+            meeting.leave()
 
 
 def test_text_both_ways(mixed: Mixed) -> None:

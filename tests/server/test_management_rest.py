@@ -155,7 +155,10 @@ async def test_presets(api):
 
 
 async def test_sessions_lifecycle_and_chat_replay(api, server):
-    meeting = (await api.post("/meetings", json={"title": "S"})).json()["data"]
+    # keep-alive 0: the session ends with the last leave (test_session_keep_alive covers the rest)
+    meeting = (await api.post("/meetings", json={"title": "S", "session_keep_alive_time_in_secs": 0})).json()[
+        "data"
+    ]
     base = f"/meetings/{meeting['id']}/participants"
     people = [
         (

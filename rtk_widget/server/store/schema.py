@@ -117,6 +117,17 @@ CREATE TABLE IF NOT EXISTS files (
   created_ms INTEGER NOT NULL
 );
 
+-- Webhook registrations (Cloudflare's Webhook object); events is a JSON array of names.
+CREATE TABLE IF NOT EXISTS webhooks (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+
 -- Files referenced by messages (their links), for private-audience checks on download.
 CREATE TABLE IF NOT EXISTS message_files (
   message_pk INTEGER NOT NULL REFERENCES messages (pk),

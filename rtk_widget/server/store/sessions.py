@@ -1,4 +1,5 @@
-"""Sessions: one live run of a meeting, from its first join to its last leave."""
+"""Sessions: one live run of a meeting, from its first join until its last participant has
+been gone for the meeting's keep-alive time (``session_keep_alive_time_in_secs``)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ class PeerJoin:
     preset_name: str
 
 
-def join(conn: sqlite3.Connection, peer: PeerJoin) -> str:
-    """Record a join; starts a session when the meeting has no live one. Returns the session id."""
+def join(conn: sqlite3.Connection, peer: PeerJoin) -> tuple[str, bool]:
+    """Record a join; starts a session when the meeting has no live one (a session whose last
+    participant left within its keep-alive time is still live: it continues).
+    Returns the session id and whether it started now."""
     now = now_ms()
     row = conn.execute(
         "SELECT id FROM sessions WHERE meeting_id = ? AND status = 'LIVE'", (peer.meeting_id,)
     ).fetchone()
+    started = row is None
     if row is None:
         session_id = str(uuid.uuid4())
         conn.execute(
@@ -38,7 +42,7 @@ def join(conn: sqlite3.Connection, peer: PeerJoin) -> str:
         "SELECT left_ms FROM session_peers WHERE session_id = ? AND peer_id = ?", (session_id, peer.peer_id)
     ).fetchone()
     if existing is not None and existing[0] is None:
-        return session_id  # already counted (a repeated joinRoom)
+        return session_id, False  # already counted (a repeated joinRoom)
     conn.execute(
         "INSERT OR REPLACE INTO session_peers (session_id, peer_id, participant_id, custom_participant_id,"
         " display_name, preset_name, joined_ms) VALUES (?,?,?,?,?,?,?)",
@@ -57,11 +61,11 @@ def join(conn: sqlite3.Connection, peer: PeerJoin) -> str:
         " max_concurrent = MAX(max_concurrent, live_participants + 1) WHERE id = ?",
         (now, session_id),
     )
-    return session_id
+    return session_id, started
 
 
 def leave(conn: sqlite3.Connection, session_id: str, peer_id: str) -> bool:
-    """Record a leave; ends the session when nobody is left. Returns True if it ended."""
+    """Record a leave. Returns True if nobody is left (the session's keep-alive time starts)."""
     now = now_ms()
     cur = conn.execute(
         "UPDATE session_peers SET left_ms = ? WHERE session_id = ? AND peer_id = ? AND left_ms IS NULL",
@@ -73,26 +77,51 @@ def leave(conn: sqlite3.Connection, session_id: str, peer_id: str) -> bool:
         "UPDATE sessions SET live_participants = MAX(live_participants - 1, 0), updated_ms = ? WHERE id = ?",
         (now, session_id),
     )
-    row = conn.execute("SELECT live_participants FROM sessions WHERE id = ?", (session_id,)).fetchone()
-    if row is not None and row[0] == 0:
+    row = conn.execute(
+        "SELECT live_participants FROM sessions WHERE id = ? AND status = 'LIVE'", (session_id,)
+    ).fetchone()
+    return row is not None and row[0] == 0
+
+
+# When an idle live session is due to end: its last leave (updated_ms) plus the meeting's
+# keep-alive, or the server default (the :default parameter) when the meeting has none.
+_DUE_MS = (
+    "s.updated_ms + CAST(ROUND(1000 * COALESCE("
+    "json_extract(m.settings, '$.session_keep_alive_time_in_secs'), :default)) AS INTEGER)"
+)
+_IDLE = (
+    "FROM sessions s JOIN meetings m ON m.id = s.meeting_id "
+    "WHERE s.status = 'LIVE' AND s.live_participants = 0"
+)
+
+
+def end_idle(conn: sqlite3.Connection, now: int, default_keep_alive_s: float) -> tuple[list[str], int | None]:
+    """End every live session whose last participant left at least its keep-alive time
+    before ``now`` (ms). Returns the ended session ids and when the next idle one is due."""
+    args = {"default": default_keep_alive_s, "now": now}
+    due = conn.execute(f"SELECT s.id, {_DUE_MS} {_IDLE} AND {_DUE_MS} <= :now", args).fetchall()
+    for session_id, due_ms in due:
+        # ended_at is when the keep-alive ran out, whenever the check happens to run.
         conn.execute(
-            "UPDATE sessions SET status = 'ENDED', ended_ms = ? WHERE id = ? AND status = 'LIVE'",
-            (now, session_id),
+            "UPDATE sessions SET status = 'ENDED', ended_ms = ?, updated_ms = ? WHERE id = ?",
+            (due_ms, due_ms, session_id),
         )
-        return True
-    return False
+    nxt = conn.execute(f"SELECT MIN({_DUE_MS}) {_IDLE}", args).fetchone()[0]
+    return [r[0] for r in due], None if nxt is None else int(nxt)
 
 
-def end_all(conn: sqlite3.Connection) -> int:
-    """At start-up nobody is connected: end every session a crash left live."""
+def end_all(conn: sqlite3.Connection) -> list[str]:
+    """At start-up and at stop nobody is connected: end every live session (one a crash left
+    live, or one still in its keep-alive time). Returns their ids."""
     now = now_ms()
+    ids = [r[0] for r in conn.execute("SELECT id FROM sessions WHERE status = 'LIVE'")]
     conn.execute("UPDATE session_peers SET left_ms = ? WHERE left_ms IS NULL", (now,))
-    cur = conn.execute(
+    conn.execute(
         "UPDATE sessions SET status = 'ENDED', ended_ms = MAX(updated_ms, started_ms), "
         "live_participants = 0, updated_ms = ? WHERE status = 'LIVE'",
         (now,),
     )
-    return cur.rowcount
+    return ids
 
 
 def session_json(row: sqlite3.Row, org_id: str) -> dict[str, Any]:
