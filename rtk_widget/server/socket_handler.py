@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import sqlite3
 import time
 import uuid
 from collections import Counter
 from typing import Any
-from urllib.parse import urlsplit
 
 from google.protobuf.message import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -29,6 +27,7 @@ from rtk_widget.server.chat_events import ChatEvents, Handler
 from rtk_widget.server.chat_service import ChatService
 from rtk_widget.server.config import ServerConfig
 from rtk_widget.server.identity import Refused, authenticate
+from rtk_widget.server.origins import origin_allowed
 from rtk_widget.server.payloads import ChatError
 from rtk_widget.server.rooms import Close, Connection, Rooms
 from rtk_widget.server.session_lifecycle import SessionLifecycle
@@ -63,27 +62,6 @@ CLOSE_FORBIDDEN = 4003
 CLOSE_REPLACED = 4009
 CLOSE_TOO_MANY = 4029
 MAX_ID_LEN = 128
-
-
-def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
-    """No Origin (non-browser clients), loopback and ``*.localhost`` origins, or configured ones."""
-    if origin is None:
-        return True
-    if origin in allowed or "*" in allowed:
-        return True
-    try:
-        parts = urlsplit(origin)
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return False
-    if parts.scheme not in ("http", "https"):
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class SocketHandler:
