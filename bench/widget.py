@@ -22,7 +22,7 @@ Both panels run in the same JupyterLab (a fresh kernel each), in headless Chromi
   received meanwhile and the kernel-side build time included in it.
 
 Panel builds one ChatMessage object per message; that build gives up after ``--budget``
-seconds (30 quick, 120 full) and is then reported as "did not finish within N s" with how
+seconds (20 quick, 120 full) and is then reported as "did not finish within N s" with how
 far it got; a new message not shown within the budget is reported the same way.
 Panel runs with ``pn.extension(inline=True)`` (its JS comes from the kernel: the page may
 only reach loopback, every other request is refused) and ``pn.config.inline = False`` for
@@ -195,7 +195,7 @@ def print_environment(browser_version: str, elapsed: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="histories of 100 and 10,000, 3 samples, 30 s budget")
+                        help="histories of 100 and 10,000, 3 samples, 20 s budget")
     parser.add_argument("--sizes", type=int, nargs="+", help="history sizes (default 100 100000)")
     parser.add_argument("--samples", type=int, help="new messages per measurement (default 10, quick 3)")
     parser.add_argument("--budget", type=float,
@@ -204,7 +204,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = args.sizes or ([100, 10_000] if args.quick else [100, 100_000])
     args.samples = args.samples or (3 if args.quick else 10)
-    args.budget = args.budget or (30 if args.quick else 120)
+    args.budget = args.budget or (20 if args.quick else 120)
 
     from playwright.sync_api import sync_playwright
 

@@ -12,6 +12,7 @@ import uuid
 
 import httpx
 import pytest
+from conftest import create_meeting
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -194,3 +195,25 @@ async def test_a_stuck_receiver_never_holds_up_chat(server, make_meeting):
         await receiver.wait_for("meeting.participantJoined", 2)
         for c in (a, b):
             await c.close()
+
+
+async def test_the_queue_is_bounded_and_overflow_is_dropped_not_waited_for():
+    config = ServerConfig(session_keep_alive_s=0, webhook_queue_events=1, webhook_concurrency=1)
+    async with MeetingServer(config) as server:
+        dispatcher = server.parts.webhooks
+        meeting, (ada, bob) = await create_meeting(server, "ada", "bob")
+        async with WebhookReceiver() as receiver:
+            receiver.release = release = asyncio.Event()
+            await register(server, receiver.url, ["meeting.started", "meeting.participantJoined"])
+            a = await ProtoClient.connect(server.base_url, ada, meeting["id"])
+            b = await ProtoClient.connect(server.base_url, bob, meeting["id"])
+            await a.join()  # started + joined, queued back to back into a queue of one
+            await receiver.wait_count(1)
+            await b.join()
+            assert (await a.send_text("unaffected")).payload == "unaffected"
+            assert dispatcher.dropped >= 1
+            release.set()
+            await dispatcher.settled()
+            assert len(receiver.received) + dispatcher.dropped == 3  # started, ada joined, bob joined
+            for c in (a, b):
+                await c.close()

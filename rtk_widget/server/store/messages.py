@@ -205,7 +205,7 @@ def list_messages(
     order = "DESC" if before else "ASC"
     rows = conn.execute(
         f"SELECT m.* FROM messages m WHERE {' AND '.join(where)} "
-        f"ORDER BY m.created_ms {order} LIMIT :limit OFFSET :offset",
+        f"ORDER BY m.created_ms {order}, m.seq {order} LIMIT :limit OFFSET :offset",
         args,
     ).fetchall()
     more = len(rows) > limit
