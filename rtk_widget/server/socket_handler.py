@@ -17,6 +17,7 @@ import sqlite3
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf.message import Message
@@ -82,6 +83,7 @@ class SocketHandler:
         self.tokens = tokens
         self.sessions = sessions
         self._per_ip: Counter[str] = Counter()  # open sockets by client address
+        self._released = asyncio.Condition()  # notified whenever a socket is let go
         self.handlers: dict[int, Handler] = {
             Event.JOIN_ROOM: self._join,
             Event.LEAVE_ROOM: self._leave,
@@ -110,6 +112,8 @@ class SocketHandler:
             self._per_ip[address] -= 1
             if not self._per_ip[address]:
                 del self._per_ip[address]
+            async with self._released:
+                self._released.notify_all()
 
     async def _serve(self, websocket: WebSocket) -> None:
         params = websocket.query_params
@@ -386,6 +390,11 @@ class SocketHandler:
     def connections_from(self, address: str) -> int:
         """Open sockets from one client address (for the per-address cap)."""
         return self._per_ip[address]
+
+    async def wait_for_connections_from(self, address: str, predicate: Callable[[int], bool]) -> None:
+        """Return once the number of open sockets from ``address`` satisfies ``predicate``."""
+        async with self._released:
+            await self._released.wait_for(lambda: predicate(self._per_ip[address]))
 
     def close_all(self, code: int = 1001, reason: str = "server shutting down") -> None:
         for conn in self.rooms.all():

@@ -5,14 +5,19 @@ clients keep connecting."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 
 import httpx
 import pytest
 import websockets
+from conftest import create_meeting
 from protocol_client import ProtoClient, socket_url
 
-from rtk_widget.server import ServerConfig
+from rtk_widget.server import MeetingServer, ServerConfig
+from rtk_widget.server.tls import self_signed
+from rtk_widget.wire.envelope import decode_frame, encode_frame
+from rtk_widget.wire.events import Event
 
 HEAD_TIMEOUT_S = 0.3
 PER_IP = 3
@@ -36,11 +41,9 @@ async def closed_by_server(reader: asyncio.StreamReader, within: float) -> bytes
     return await asyncio.wait_for(reader.read(), within)
 
 
-async def until(predicate, within: float = 5.0) -> None:
-    """Poll a server-side count: it drops as the server's handler unwinds, with nothing to await."""
-    async with asyncio.timeout(within):
-        while not predicate():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
+async def released(server, predicate) -> None:
+    """Wait until the server has let go of enough sockets from this address."""
+    await asyncio.wait_for(server.parts.sockets.wait_for_connections_from("127.0.0.1", predicate), 5)
 
 
 async def test_slow_connections_are_closed_while_normal_clients_connect(server, make_meeting):
@@ -58,6 +61,7 @@ async def test_slow_connections_are_closed_while_normal_clients_connect(server, 
     assert (await client.send_text("still here")).payload == "still here"
     async with httpx.AsyncClient(base_url=server.base_url) as http:
         assert (await http.get("/iceservers")).status_code == 200
+    attackers.append(await open_raw(server, b""))  # opened after the client: closes after its deadline
     for reader, writer in attackers:
         assert await closed_by_server(reader, HEAD_TIMEOUT_S + 5.0) == b""
         writer.close()
@@ -98,9 +102,33 @@ async def test_sockets_per_address_are_capped(server, make_meeting):
     # Capped per address, not per participant: another participant was refused, and once a
     # socket closes there is room again.
     await clients[0].close()
-    await until(lambda: server.parts.sockets.connections_from("127.0.0.1") < PER_IP)
+    await released(server, lambda n: n < PER_IP)
     late = await ProtoClient.connect(server.base_url, people[3], meeting["id"])
     await late.join()
     for c in [*clients[1:], late]:
         await c.close()
-    await until(lambda: server.parts.sockets.connections_from("127.0.0.1") == 0)
+    await released(server, lambda n: n == 0)
+
+
+async def test_the_deadline_holds_over_tls_and_spares_upgraded_sockets(tmp_path, make_meeting):
+    cert, key = self_signed(tmp_path)
+    config = ServerConfig(tls_cert=cert, tls_key=key, request_head_timeout_s=HEAD_TIMEOUT_S)
+    async with MeetingServer(config) as tls_server:
+        meeting, (ada,) = await create_meeting(tls_server, "ada")
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        reader, writer = await asyncio.open_connection("127.0.0.1", tls_server.port, ssl=context)
+        writer.write(b"G")
+        await writer.drain()
+        url = socket_url(tls_server.base_url, ada["token"], meeting["id"], "tls-peer")
+        async with websockets.connect(url, ssl=context) as ws:
+            assert await closed_by_server(reader, HEAD_TIMEOUT_S + 5.0) == b""
+            writer.close()
+            # a second one, opened after the upgrade, is closed after the upgraded socket's deadline
+            reader, writer = await asyncio.open_connection("127.0.0.1", tls_server.port, ssl=context)
+            assert await closed_by_server(reader, HEAD_TIMEOUT_S + 5.0) == b""
+            # the upgraded socket outlived the deadline and still answers
+            await ws.send(encode_frame(Event.GET_ROOM_INFO, "after"))
+            reply = decode_frame(await asyncio.wait_for(ws.recv(), 5))
+            assert reply.id == "after"
+        writer.close()
