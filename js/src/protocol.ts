@@ -65,6 +65,8 @@ export interface WireMessage {
   link?: string;
   name?: string;
   size?: number;
+  /** Set when the message answers a `send` from this widget: that send's `localId`. */
+  localId?: string;
 }
 
 export type Delta = { op: "upsert"; message: WireMessage } | { op: "remove"; id: string };
@@ -91,7 +93,8 @@ export interface RequestMap {
     response: { received: number };
   };
   [KINDS.send]: {
-    msg: { text?: string; uploadId?: string; as?: "image" | "file"; to?: string[] };
+    /** `localId` comes back on the message's delta, so its pending row can go as the message arrives. */
+    msg: { text?: string; uploadId?: string; as?: "image" | "file"; to?: string[]; localId?: string };
     response: { message: WireMessage };
   };
   [KINDS.edit]: { msg: { messageId: string; text: string }; response: { message: WireMessage } };
@@ -161,7 +164,8 @@ export function isWireMessage(value: unknown): value is WireMessage {
     typeof value.time === "number" &&
     isOrder(value.order) &&
     Array.isArray(value.targetUserIds) &&
-    value.targetUserIds.every((t) => typeof t === "string")
+    value.targetUserIds.every((t) => typeof t === "string") &&
+    (value.localId === undefined || typeof value.localId === "string")
   );
 }
 

@@ -1,7 +1,7 @@
 import { type Invoker, RequestError } from "./invoke";
 import { KINDS, compareOrder, type Order, type Push, type WireMessage } from "./protocol";
 import { type ChatState, type PendingSend, Store, classifyDeltas } from "./store";
-import { isPreviewableImage, uploadFile } from "./upload";
+import { isPreviewableImage, newUploadId, uploadFile } from "./upload";
 
 export interface SessionOptions {
   pageSize?: number;
@@ -17,8 +17,6 @@ export interface Attachment {
   file: Blob;
   name: string;
 }
-
-let localCounter = 0;
 
 /** scroll-to requests that may wait for their message at once; older ones are dropped. */
 export const MAX_AWAITED_SCROLLS = 8;
@@ -172,7 +170,7 @@ export class ChatSession {
   sendText(text: string, to: string[] = []): Promise<WireMessage | null> {
     const pending = this.addPending({ kind: "text", text, to }, () => this.sendText(text, to));
     return this.finishSend(pending, async () => {
-      const msg = to.length ? { text, to } : { text };
+      const msg = to.length ? { text, to, localId: pending.localId } : { text, localId: pending.localId };
       return (await this.invoker.request(KINDS.send, msg)).response.message;
     });
   }
@@ -188,7 +186,7 @@ export class ChatSession {
         signal: controller.signal,
         onProgress: (progress) => this.store.dispatch({ type: "pending-update", localId: pending.localId, patch: { progress } }),
       });
-      const msg = to.length ? { uploadId, as, to } : { uploadId, as };
+      const msg = to.length ? { uploadId, as, to, localId: pending.localId } : { uploadId, as, localId: pending.localId };
       return (await this.invoker.request(KINDS.send, msg, { timeoutMs: 60_000 })).response.message;
     });
   }
@@ -234,7 +232,8 @@ export class ChatSession {
   }
 
   private addPending(fields: Omit<PendingSend, "localId" | "time" | "status">, retry: () => Promise<WireMessage | null>): PendingSend {
-    const pending: PendingSend = { ...fields, localId: `local-${++localCounter}`, time: Date.now(), status: "sending" };
+    // Unique across tabs: every view of the kernel's widget receives the same deltas.
+    const pending: PendingSend = { ...fields, localId: `local-${newUploadId()}`, time: Date.now(), status: "sending" };
     this.retries.set(pending.localId, retry);
     this.store.dispatch({ type: "pending-add", pending });
     return pending;
@@ -243,11 +242,17 @@ export class ChatSession {
   private async finishSend(pending: PendingSend, run: () => Promise<WireMessage>): Promise<WireMessage | null> {
     try {
       const message = await run();
-      this.discardPending(pending.localId);
-      if (this.state.atLatest) this.store.dispatch({ type: "message", message });
+      this.retries.delete(pending.localId);
+      this.store.dispatch({ type: "sent", localId: pending.localId, message });
       return message;
     } catch (error) {
       const failure = asRequestError(error);
+      const delivered = this.deliveredFor(pending.localId);
+      if (delivered !== undefined) {
+        // Its delta already showed the message (e.g. the reply timed out after the kernel sent it).
+        this.retries.delete(pending.localId);
+        return delivered;
+      }
       if (failure.code === "aborted") {
         this.discardPending(pending.localId);
         return null;
@@ -258,6 +263,13 @@ export class ChatSession {
     } finally {
       this.uploads.delete(pending.localId);
     }
+  }
+
+  /** The delivered message of a send whose pending row a delta already resolved, if it is loaded. */
+  private deliveredFor(localId: string): WireMessage | null | undefined {
+    if (this.state.pending.some((p) => p.localId === localId)) return undefined;
+    for (const message of this.state.byId.values()) if (message.localId === localId) return message;
+    return this.retries.has(localId) ? null : undefined;
   }
 
   private handlePush(push: Push): void {

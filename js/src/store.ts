@@ -54,7 +54,9 @@ export type StoreEvent =
   | { type: "evict"; max: number; keep: "older" | "newer" }
   | { type: "pending-add"; pending: PendingSend }
   | { type: "pending-update"; localId: string; patch: Partial<PendingSend> }
-  | { type: "pending-remove"; localId: string };
+  | { type: "pending-remove"; localId: string }
+  /** The kernel acked a send: its pending row becomes `message` (a no-op once a delta already did that). */
+  | { type: "sent"; localId: string; message: WireMessage };
 
 export const TOMBSTONE_LIMIT = 2000;
 
@@ -96,6 +98,7 @@ class Draft {
   ids: string[];
   pinned: Map<string, WireMessage>;
   removed: Set<string>;
+  pending: readonly PendingSend[];
   needsSort = false;
 
   constructor(readonly base: ChatState) {
@@ -103,6 +106,18 @@ class Draft {
     this.ids = [...base.ids];
     this.pinned = new Map(base.pinned);
     this.removed = new Set(base.removed);
+    this.pending = base.pending;
+  }
+
+  /**
+   * A message that answers one of our sends replaces its pending row in the same step, whichever
+   * of its delta and the send's response comes first, so the send is never shown twice.
+   */
+  resolvePending(message: WireMessage): void {
+    const { localId } = message;
+    if (localId !== undefined && this.pending.some((p) => p.localId === localId)) {
+      this.pending = this.pending.filter((p) => p.localId !== localId);
+    }
   }
 
   notePinned(message: WireMessage): void {
@@ -121,6 +136,7 @@ class Draft {
   }
 
   upsert(message: WireMessage, hasOlder: boolean, atLatest: boolean): void {
+    this.resolvePending(message);
     this.removed.delete(message.id);
     this.notePinned(message);
     const existing = this.byId.get(message.id);
@@ -153,7 +169,7 @@ class Draft {
 
   finish(patch: Partial<ChatState>): ChatState {
     const ids = this.needsSort ? sortIds(this.byId, this.ids) : this.ids;
-    return { ...this.base, byId: this.byId, ids, pinned: this.pinned, removed: this.removed, ...patch };
+    return { ...this.base, byId: this.byId, ids, pinned: this.pinned, removed: this.removed, pending: this.pending, ...patch };
   }
 }
 
@@ -164,6 +180,7 @@ function applyPage(state: ChatState, event: Extract<StoreEvent, { type: "page" }
   const stale = state.loaded && event.feedSeq < state.feedSeq;
   const previousOldest = draft.ids.length ? draft.byId.get(draft.ids[0]!)!.order : null;
   for (const message of event.messages) {
+    draft.resolvePending(message);
     if (stale && state.removed.has(message.id)) continue;
     // A stale page must not overwrite what newer deltas already said about a message.
     if (!stale || !draft.pinned.has(message.id)) draft.notePinned(message);
@@ -199,6 +216,15 @@ function applyPinned(state: ChatState, messages: readonly WireMessage[], feedSeq
   if (state.loaded && feedSeq < state.feedSeq) return state;
   const pinned = new Map(messages.filter((m) => m.pinned && !state.removed.has(m.id)).map((m) => [m.id, m]));
   return { ...state, pinned };
+}
+
+function applySent(state: ChatState, localId: string, message: WireMessage): ChatState {
+  if (!state.pending.some((p) => p.localId === localId)) return state;
+  const draft = new Draft(state);
+  draft.pending = state.pending.filter((p) => p.localId !== localId);
+  // A delta for this message, if one came first, is at least as new as the ack: keep it.
+  if (!state.byId.has(message.id) && !state.removed.has(message.id)) draft.upsert(message, state.hasOlder, state.atLatest);
+  return draft.finish({});
 }
 
 function evict(state: ChatState, max: number, keep: "older" | "newer"): ChatState {
@@ -246,7 +272,10 @@ export function reduce(state: ChatState, event: StoreEvent): ChatState {
         pending: state.pending.map((p) => (p.localId === event.localId ? { ...p, ...event.patch } : p)),
       };
     case "pending-remove":
+      if (!state.pending.some((p) => p.localId === event.localId)) return state;
       return { ...state, pending: state.pending.filter((p) => p.localId !== event.localId) };
+    case "sent":
+      return applySent(state, event.localId, event.message);
   }
 }
 

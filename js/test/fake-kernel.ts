@@ -166,7 +166,9 @@ export class FakeKernel {
           targetUserIds: (msg.to as string[] | undefined) ?? [],
           ...(upload ? { name: upload.name, size: upload.bytes, link: `https://files.example/${msg.uploadId}` } : { text: msg.text as string }),
         });
-        this.push({ kind: "deltas", ...this.change({ op: "upsert", message }) });
+        // Like the kernel: the delta echoes the send's localId, and may overtake the response.
+        const echoed = typeof msg.localId === "string" ? { ...message, localId: msg.localId } : message;
+        this.push({ kind: "deltas", ...this.change({ op: "upsert", message: echoed }) });
         return this.reply(kind, id, { message });
       }
       case "edit":

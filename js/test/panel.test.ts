@@ -214,7 +214,7 @@ describe("the chat panel", () => {
     panel.composer.textarea.value = "just for you";
     panel.composer.textarea.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", cancelable: true }));
     await vi.waitFor(() => expect(keys(panel)).toContain("m3"));
-    expect(kernel.requests("send")[0]?.content.msg).toEqual({ text: "just for you", to: ["bob"] });
+    expect(kernel.requests("send")[0]?.content.msg).toEqual({ text: "just for you", to: ["bob"], localId: expect.stringMatching(/^local-/) });
     expect(panel.root.querySelector("article[data-key='m3'] .rtkw-private")?.textContent).toBe("to Bob");
   });
 

@@ -226,7 +226,11 @@ describe("uploads", () => {
     })));
     expect(chunks.map((c) => (c.buffers[0] as ArrayBuffer).byteLength)).toEqual([CHUNK_SIZE, CHUNK_SIZE, 1000]);
     expect(progress).toEqual([0, 1 / 3, 2 / 3, 1]);
-    expect(kernel.requests("send")[0]?.content.msg).toEqual({ uploadId: chunks[0]!.content.msg!.uploadId, as: "file" });
+    expect(kernel.requests("send")[0]?.content.msg).toEqual({
+      uploadId: chunks[0]!.content.msg!.uploadId,
+      as: "file",
+      localId: expect.stringMatching(/^local-/),
+    });
     expect(message).toMatchObject({ type: "file", name: "report.pdf", size });
   });
 

@@ -20,6 +20,7 @@ from rtk_widget.client.messages import Message
 
 from . import _protocol as p
 from ._feed import FeedLog
+from ._own_sends import ExpectedMessage, OwnSends
 from ._wire import to_wire
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class Bridge:
         self._change_callbacks: list[ChangeCallback] = []
         self._unlisten: list[Callable[[], None]] = []
         self._stopped = False
+        self.own_sends = OwnSends()
 
     def start(self) -> None:
         """Load the meeting's messages and follow its events."""
@@ -129,7 +131,7 @@ class Bridge:
             if event.action == "delete":
                 delta: p.Delta | None = self.feed.remove(event.message.id)
             else:
-                delta = self.feed.upsert(to_wire(event.message))
+                delta = self.feed.upsert(self._wire_for(event))
             if delta is not None:
                 if not self._pending:
                     self._pending_first = self.feed.feed_seq
@@ -145,6 +147,37 @@ class Bridge:
             self._guard(f"on_message callback {on_message!r}", on_message, event.message)
         for on_change in change_callbacks:
             self._guard(f"on_change callback {on_change!r}", on_change, event)
+
+    def _wire_for(self, event: ChatUpdateEvent) -> p.WireMessage:
+        wire = to_wire(event.message)
+        if event.action == "add" and event.message.user_id == self.meeting.self.user_id:
+            local_id = self.own_sends.claim(wire)
+            if local_id is not None:
+                wire["localId"] = local_id
+        return wire
+
+    def expect_send(self, local_id: str, expected: ExpectedMessage) -> None:
+        """A ``send`` from the panel was submitted; its message's delta should carry ``local_id``."""
+        with self.lock:
+            self.own_sends.expect(local_id, expected)
+
+    def settle_send(self, local_id: str, message_id: str) -> None:
+        """The send was acked with ``message_id`` (the handler holds ``lock`` and replies next)."""
+        with self.lock:
+            message = self.feed.get(message_id)
+            if message is None:
+                self.own_sends.acked_before_event(local_id, message_id)
+                return
+            self.own_sends.forget(local_id)
+            # Its delta may still wait for the flush: tag it so the panel can correlate it either way.
+            unflushed = any(d["op"] == "upsert" and d["message"] is message for d in self._pending)
+            if unflushed and "localId" not in message:
+                message["localId"] = local_id
+
+    def forget_send(self, local_id: str) -> None:
+        """The send failed or was cancelled."""
+        with self.lock:
+            self.own_sends.forget(local_id)
 
     def _flush(self, _: object = None) -> None:
         with self.lock:

@@ -20,6 +20,7 @@ from rtk_widget.client.messages import Message
 from . import _protocol as p
 from ._errors import RequestError, error_payload
 from ._feed import FeedLog
+from ._own_sends import ExpectedMessage
 from ._uploads import Uploads
 from ._wire import to_wire
 
@@ -27,6 +28,8 @@ logger = logging.getLogger("rtk_widget")
 
 MAX_PAGE = 500
 """Largest page the front end may ask for in one request."""
+MAX_LOCAL_ID = 128
+"""Longest ``localId`` a ``send`` may carry."""
 
 Reply = Callable[[dict[str, Any], list[bytes]], None]
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -66,10 +69,19 @@ class ChatPort(Protocol):
 
 
 class FeedAccess(Protocol):
-    """The feed log and the lock guarding it."""
+    """The feed log, the lock guarding it, and the correlation of the panel's sends with deltas."""
 
     feed: FeedLog
     lock: threading.RLock
+
+    def expect_send(self, local_id: str, expected: ExpectedMessage) -> None:
+        """A send was submitted; its message's delta should carry ``local_id``."""
+
+    def settle_send(self, local_id: str, message_id: str) -> None:
+        """The send was acked with ``message_id``."""
+
+    def forget_send(self, local_id: str) -> None:
+        """The send failed or was cancelled."""
 
 
 def _field(msg: dict[str, Any], name: str, kind: type | tuple[type, ...], optional: bool = False) -> Any:
@@ -156,6 +168,8 @@ class RequestHandlers:
             self._respond(kind, request_id, self._catch_up(msg))
         elif kind == p.UPLOAD_CHUNK:
             self._respond(kind, request_id, self._upload_chunk(msg, buffers))
+        elif kind == p.SEND:
+            self._send(request_id, msg)
         else:
             self._run(kind, request_id, self._network_call(kind, msg))
 
@@ -201,21 +215,35 @@ class RequestHandlers:
         )
         return {"received": received}
 
+    def _send(self, request_id: str, msg: dict[str, Any]) -> None:
+        local_id = _field(msg, "localId", str, optional=True)
+        if local_id is not None and not 0 < len(local_id) <= MAX_LOCAL_ID:
+            raise RequestError("invalid", f"'localId' must be 1 to {MAX_LOCAL_ID} characters long")
+        call, expected = self._send_call(msg)
+        if local_id is not None:
+            self.access.expect_send(local_id, expected)
+        self._run(p.SEND, request_id, call, local_id)
+
+    def _send_call(self, msg: dict[str, Any]) -> tuple[Coroutine[Any, Any, Answer], ExpectedMessage]:
+        """Validate a send now and return its coroutine and what its message will look like."""
+        to = _user_ids(msg)
+        upload_id = _field(msg, "uploadId", str, optional=True)
+        if upload_id is None:
+            text = _field(msg, "text", str)
+            return _message_reply(self.port.send_text(text, to)), ExpectedMessage("text", text=text)
+        as_ = msg.get("as", "file")
+        if as_ not in ("image", "file"):
+            raise RequestError("invalid", f"'as' must be 'image' or 'file', got {as_!r}")
+        upload = self.uploads.take(upload_id)
+        if as_ == "image":
+            call = self.port.send_image(upload.data(), upload.name, upload.mime, to)
+            return _message_reply(call), ExpectedMessage("image")
+        call = self.port.send_file(upload.data(), upload.name, upload.mime, to)
+        return _message_reply(call), ExpectedMessage("file", name=upload.name)
+
     def _network_call(self, kind: str, msg: dict[str, Any]) -> Coroutine[Any, Any, Answer]:
         """Validate now (so bad input fails fast) and return the coroutine to run on the network loop."""
         port = self.port
-        if kind == p.SEND:
-            to = _user_ids(msg)
-            upload_id = _field(msg, "uploadId", str, optional=True)
-            if upload_id is None:
-                text = _field(msg, "text", str)
-                return _message_reply(port.send_text(text, to))
-            upload = self.uploads.take(upload_id)
-            as_ = msg.get("as", "file")
-            if as_ not in ("image", "file"):
-                raise RequestError("invalid", f"'as' must be 'image' or 'file', got {as_!r}")
-            send = port.send_image if as_ == "image" else port.send_file
-            return _message_reply(send(upload.data(), upload.name, upload.mime, to))
         message_id = _field(msg, "messageId", str) if kind != p.MEDIA else ""
         if kind == p.EDIT:
             return _message_reply(port.edit_text(message_id, _field(msg, "text", str)))
@@ -243,7 +271,9 @@ class RequestHandlers:
 
         return media()
 
-    def _run(self, kind: str, request_id: str, coro: Coroutine[Any, Any, Answer]) -> None:
+    def _run(
+        self, kind: str, request_id: str, coro: Coroutine[Any, Any, Answer], local_id: str | None = None
+    ) -> None:
         future = self.submit(coro)
         with self._running_lock:
             self._running[request_id] = future
@@ -253,13 +283,23 @@ class RequestHandlers:
                 if self._running.get(request_id) is finished:
                     del self._running[request_id]
             if finished.cancelled():
+                if local_id is not None:
+                    self.access.forget_send(local_id)
                 return
             exc = finished.exception()
-            if exc is None:
-                response, buffers = finished.result()
-                self._respond(kind, request_id, response, buffers)
-            else:
+            if exc is not None:
+                if local_id is not None:
+                    self.access.forget_send(local_id)
                 self._send_error(kind, request_id, exc)
+                return
+            response, buffers = finished.result()
+            if local_id is None:
+                self._respond(kind, request_id, response, buffers)
+                return
+            # Held across the reply, so a flush of the message's delta cannot slip in between.
+            with self.access.lock:
+                self.access.settle_send(local_id, response["message"]["id"])
+                self._respond(kind, request_id, response, buffers)
 
         future.add_done_callback(done)
 

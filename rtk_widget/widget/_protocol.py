@@ -86,6 +86,8 @@ class WireMessage(TypedDict):
     link: NotRequired[str]
     name: NotRequired[str]
     size: NotRequired[int]
+    localId: NotRequired[str]
+    """Set when the message answers a ``send`` from this panel: that request's ``localId``."""
 
 
 class UpsertDelta(TypedDict):
@@ -161,7 +163,7 @@ class UploadChunkRequest(TypedDict):
 # "as" is a Python keyword, hence the functional form.
 SendRequest = TypedDict(
     "SendRequest",
-    {"text": str, "uploadId": str, "as": Literal["image", "file"], "to": list[str]},
+    {"text": str, "uploadId": str, "as": Literal["image", "file"], "to": list[str], "localId": str},
     total=False,
 )
 """Send text, or a finished upload as an image or a file, optionally privately."""

@@ -226,8 +226,12 @@ def test_hostile_content_does_not_execute(chat_page, sink):
     )
     run_in_kernel(chat_page, code)
     row(chat_page, "payloads done").wait_for()
-    # Let every image the page created settle (an onerror fires when loading fails).
-    chat_page.wait_for_function("() => [...document.images].every((img) => img.complete)")
+    # Let every eagerly loading image settle (an onerror fires when loading fails). The panel's own
+    # previews load lazily, so one scrolled out of view never completes; an injected <img> would
+    # not carry that attribute.
+    chat_page.wait_for_function(
+        "() => [...document.images].every((img) => img.complete || img.loading === 'lazy')"
+    )
     chat_page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))")
 
     assert chat_page.evaluate("() => window.__xss") == []
