@@ -206,6 +206,33 @@ describe("the chat panel", () => {
     expect(kernel.requests("delete")[0]?.content.msg).toEqual({ messageId: "m3" });
   });
 
+  it("never shows a sent message and its pending row together, even when the delta overtakes the response", async () => {
+    const { mount, kernel } = setup(2);
+    kernel.silent.add("send");
+    const panel = mount();
+    await vi.waitFor(() => expect(keys(panel)).toContain("m2"));
+    const doubled: string[][] = [];
+    const check = (): void => {
+      const shown = keys(panel);
+      if (shown.includes("m3") && shown.some((k) => k.startsWith("local-"))) doubled.push(shown);
+    };
+    const observer = new MutationObserver(check);
+    observer.observe(panel.root, { childList: true, subtree: true });
+    panel.composer.textarea.value = "hello";
+    panel.composer.textarea.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", cancelable: true }));
+    await vi.waitFor(() => expect(keys(panel).some((k) => k.startsWith("local-"))).toBe(true));
+    const request = kernel.requests("send")[0]!;
+    const message = kernel.newMessage({ userId: "ada", text: "hello" });
+    kernel.push({ kind: "deltas", ...kernel.change({ op: "upsert", message: { ...message, localId: request.content.msg!.localId as string } }) });
+    await vi.waitFor(() => expect(keys(panel)).toContain("m3"));
+    kernel.push({ kind: "send-response", id: request.content.id, response: { message } });
+    await vi.waitFor(() => expect(panel.root.querySelector(".rtkw-pending")).toBeNull());
+    check();
+    observer.disconnect();
+    expect(doubled).toEqual([]);
+    expect(keys(panel).filter((k) => k === "m3")).toHaveLength(1);
+  });
+
   it("sends from the composer, privately when a recipient is chosen", async () => {
     const { mount, kernel } = setup(2);
     const panel = mount();

@@ -6,7 +6,7 @@ parses the kind literals there and compares them with the constants here.
 
 from __future__ import annotations
 
-from typing import Final, Literal, NotRequired, TypeAlias, TypedDict
+from typing import Final, Literal, NotRequired, TypeAlias, TypedDict, get_args
 
 PAGE: Final = "page"
 CATCH_UP: Final = "catch-up"
@@ -49,20 +49,7 @@ ErrorCodeName: TypeAlias = Literal[
     "invalid",
     "internal",
 ]
-ERROR_CODES: Final[frozenset[str]] = frozenset(
-    {
-        "rate_limited",
-        "text_too_long",
-        "empty",
-        "forbidden",
-        "not_found",
-        "upload_refused",
-        "disconnected",
-        "timeout",
-        "invalid",
-        "internal",
-    }
-)
+ERROR_CODES: Final[frozenset[str]] = frozenset(get_args(ErrorCodeName))
 
 MessageType: TypeAlias = Literal["text", "image", "file", "custom"]
 

@@ -7,19 +7,10 @@ import io
 from datetime import datetime
 
 import httpx
-import pytest
 from protocol_client import ProtoClient
 
 from rtk_widget.wire import chat_pb2
 from rtk_widget.wire.events import Event
-
-
-@pytest.fixture
-async def api(server):
-    async with httpx.AsyncClient(
-        base_url=server.management_url, headers={"Authorization": f"Bearer {server.api_token}"}
-    ) as http:
-        yield http
 
 
 async def test_auth_errors(server):

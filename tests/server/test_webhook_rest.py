@@ -13,13 +13,6 @@ from rtk_widget.server import MeetingServer, ServerConfig
 EVENTS = ["meeting.started", "meeting.ended"]
 
 
-@pytest.fixture
-async def api(server):
-    async with httpx.AsyncClient(
-        base_url=server.management_url, headers={"Authorization": f"Bearer {server.api_token}"}
-    ) as http:
-        yield http
-
 
 async def test_crud(api):
     r = await api.post("/webhooks", json={"name": "nb", "url": "https://example.test/rtk", "events": EVENTS})
