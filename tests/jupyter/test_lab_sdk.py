@@ -93,6 +93,16 @@ def base_url(server: ServerThread) -> str:
     return f"https://127.0.0.1:{server.server.port}"
 
 
+ROW_WATCH = """(text) => {
+  const rows = () =>
+    [...document.querySelectorAll("article.rtkw-row")].filter((a) => a.textContent.includes(text));
+  window.rtkwMostRows = 0;
+  new MutationObserver(() => {
+    window.rtkwMostRows = Math.max(window.rtkwMostRows, rows().length);
+  }).observe(document.body, { childList: true, subtree: true, characterData: true });
+}"""
+
+
 def row(page: Any, text: str) -> Any:
     return page.locator("article.rtkw-row", has_text=text)
 
@@ -110,17 +120,19 @@ def test_a_message_typed_in_the_panel_reaches_the_sdk(sdk_lab: SdkLab) -> None:
     text = unique("typed in JupyterLab")
     composer = sdk_lab.panel.get_by_role("textbox", name="Message")
     composer.fill(text)
+    # Every DOM state the browser could paint is seen by a MutationObserver: count the rows for
+    # this text in each, so a pending row shown next to its delivered message fails (D9).
+    sdk_lab.panel.evaluate(ROW_WATCH, text)
     composer.press("Enter")
     received = sdk_lab.sdk.added({"message": text})
     assert received["userId"] == sdk_lab.ada_user_id
     assert received["displayName"] == "Ada"
     assert received["targetUserIds"] == []
     assert [m["id"] for m in sdk_lab.sdk.evaluate("chatMessages") if m["message"] == text] == [received["id"]]
-    # The server's push may land before the send's reply, so the pending row can briefly sit next
-    # to the delivered one; what must hold is that they settle into one delivered row.
     delivered = sdk_lab.panel.locator("article.rtkw-row:not(.rtkw-pending)", has_text=text)
     expect(delivered).to_have_count(1, timeout=WAIT_MS)
     expect(row(sdk_lab.panel, text)).to_have_count(1, timeout=WAIT_MS)
+    assert sdk_lab.panel.evaluate("window.rtkwMostRows") == 1
 
 
 def test_a_private_message_from_the_sdk_shows_its_private_mark(sdk_lab: SdkLab) -> None:
