@@ -180,26 +180,31 @@ class Meeting(EventSource):
         if self._connection is not None:
             return
         self._http = self._http or self._transport.http_client(timeout=8.0)
-        api_base = self._api_base
-        details = await self._participant_details(api_base)
-        self._me = _self_from_details(details, self.peer_id)
-        self.title = str((details.get("meeting") or {}).get("title") or "")
-        endpoints = self._endpoints(details)
-        connection = Connection(
-            lambda: endpoints.socket_url(self.meeting_id, self.peer_id, self._token),
-            peer_id=self.peer_id, on_push=self._on_push, on_open=self._on_open, on_state=self._on_state,
-            client_pings=endpoints.cloudflare, backoff=self._backoff, request_timeout=self._request_timeout,
-            ping_timeout=self._ping_timeout, transport=self._transport)
-        self.chat.state.sync_supported = not endpoints.cloudflare
-        self.chat.state.extra_counterparts = lambda: [p.user_id for p in self.participants.joined]
-        self.chat.attach(ChatSession(connection, self._me,
-                                     Uploader(self._http, api_base, self.meeting_id, self._headers())))
-        self._connection = connection
         try:
-            await connection.start()
-        except BaseException:
-            self._connection = None
-            self.chat.detach()
+            api_base = self._api_base
+            details = await self._participant_details(api_base)
+            self._me = _self_from_details(details, self.peer_id)
+            self.title = str((details.get("meeting") or {}).get("title") or "")
+            endpoints = self._endpoints(details)
+            connection = Connection(
+                lambda: endpoints.socket_url(self.meeting_id, self.peer_id, self._token),
+                peer_id=self.peer_id, on_push=self._on_push, on_open=self._on_open, on_state=self._on_state,
+                client_pings=endpoints.cloudflare, backoff=self._backoff,
+                request_timeout=self._request_timeout, ping_timeout=self._ping_timeout,
+                transport=self._transport)
+            self.chat.state.sync_supported = not endpoints.cloudflare
+            self.chat.state.extra_counterparts = lambda: [p.user_id for p in self.participants.joined]
+            self.chat.attach(ChatSession(connection, self._me,
+                                         Uploader(self._http, api_base, self.meeting_id, self._headers())))
+            self._connection = connection
+            try:
+                await connection.start()
+            except BaseException:
+                self._connection = None
+                self.chat.detach()
+                raise
+        except BaseException:  # a failed join keeps no connection open
+            await self._close_http()
             raise
         self._joined = True
         self._emitter.emit("roomJoined", None)
@@ -220,12 +225,15 @@ class Meeting(EventSource):
                 await connection.request(Event.LEAVE_ROOM, room.LeaveRoomRequest().SerializeToString(),
                                          answer_within=2.0, resend=False)
         await connection.close()
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        await self._close_http()
         self._emitter.emit("roomLeft", None)
 
     leave = blocking(leave_async)
+
+    async def _close_http(self) -> None:
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.aclose()
 
     @network
     async def drop_connection_async(self) -> None:
