@@ -208,3 +208,13 @@ class ProtoClient:
         self._reader.cancel()
         with contextlib.suppress(BaseException):
             await self._reader
+
+
+async def join_all(base_url: str, meeting_id: str, people: list[dict[str, Any]]) -> list[ProtoClient]:
+    """Connect each participant in turn and join the room; returns the clients in that order."""
+    clients = []
+    for person in people:
+        client = await ProtoClient.connect(base_url, person, meeting_id)
+        await client.join()
+        clients.append(client)
+    return clients

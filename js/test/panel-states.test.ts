@@ -5,25 +5,10 @@ import { MediaCache } from "../src/media";
 import { ChatSession } from "../src/session";
 import { type Panel, mountPanel } from "../src/view/panel";
 import { FakeKernel } from "./fake-kernel";
-
-const scrollTops = new WeakMap<Element, number>();
+import { installFakeLayout } from "./fake-layout";
 
 beforeAll(() => {
-  Object.defineProperty(HTMLElement.prototype, "clientHeight", {
-    configurable: true,
-    get(this: HTMLElement) {
-      return this.classList.contains("rtkw-scroller") ? 400 : 0;
-    },
-  });
-  Object.defineProperty(HTMLElement.prototype, "scrollTop", {
-    configurable: true,
-    get(this: HTMLElement) {
-      return scrollTops.get(this) ?? 0;
-    },
-    set(this: HTMLElement, v: number) {
-      scrollTops.set(this, Math.max(0, v));
-    },
-  });
+  installFakeLayout();
 });
 
 let mounted: Panel[] = [];

@@ -6,27 +6,11 @@ import { ChatSession } from "../src/session";
 import { type Panel, mountPanel } from "../src/view/panel";
 import widget from "../src/index";
 import { FakeKernel } from "./fake-kernel";
+import { installFakeLayout } from "./fake-layout";
 
 const ROW_HEIGHT = 40;
-const scrollTops = new WeakMap<Element, number>();
-
 beforeAll(() => {
-  // jsdom has no layout: give the scroller a 400 px viewport and a clamped scrollTop.
-  Object.defineProperty(HTMLElement.prototype, "clientHeight", {
-    configurable: true,
-    get(this: HTMLElement) {
-      return this.classList.contains("rtkw-scroller") ? 400 : 0;
-    },
-  });
-  Object.defineProperty(HTMLElement.prototype, "scrollTop", {
-    configurable: true,
-    get(this: HTMLElement) {
-      return scrollTops.get(this) ?? 0;
-    },
-    set(this: HTMLElement, v: number) {
-      scrollTops.set(this, Math.max(0, v));
-    },
-  });
+  installFakeLayout();
   URL.createObjectURL = vi.fn(() => "blob:http://localhost/x");
   URL.revokeObjectURL = vi.fn();
 });

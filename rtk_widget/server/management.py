@@ -52,6 +52,14 @@ def paging_args(request: Request) -> tuple[int, int]:
     return (page_no - 1) * per_page, per_page
 
 
+def choice_arg(request: Request, name: str, choices: tuple[str, ...]) -> str | None:
+    """An optional query parameter that must be one of ``choices``."""
+    value = request.query_params.get(name)
+    if value is not None and value not in choices:
+        raise ApiError(400, f'BAD_REQUEST: "{name}" must be {" or ".join(choices)}')
+    return value
+
+
 def paging(offset: int, count: int, total: int) -> dict[str, int]:
     return {"total_count": total, "start_offset": offset + 1 if count else 0, "end_offset": offset + count}
 
@@ -140,9 +148,7 @@ class Management:
 
     async def list_meetings(self, request: Request) -> Response:
         offset, limit = paging_args(request)
-        status = request.query_params.get("status")
-        if status is not None and status not in ("ACTIVE", "INACTIVE"):
-            raise ApiError(400, 'BAD_REQUEST: "status" must be ACTIVE or INACTIVE')
+        status = choice_arg(request, "status", ("ACTIVE", "INACTIVE"))
         items, total = await self.admin.list_meetings(
             offset, limit, request.query_params.get("search"), status
         )
@@ -222,9 +228,7 @@ class Management:
 
     async def list_sessions(self, request: Request) -> Response:
         offset, limit = paging_args(request)
-        status = request.query_params.get("status")
-        if status is not None and status not in ("LIVE", "ENDED"):
-            raise ApiError(400, 'BAD_REQUEST: "status" must be LIVE or ENDED')
+        status = choice_arg(request, "status", ("LIVE", "ENDED"))
         items, total = await self.admin.list_sessions(
             associated_id=request.query_params.get("associated_id"),
             status=status,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from protocol_client import ProtoClient, RequestError
+from protocol_client import ProtoClient, RequestError, join_all
 
 from rtk_widget.wire import chat_pb2, sync_pb2
 from rtk_widget.wire.codes import ErrorCode
@@ -13,11 +13,7 @@ from rtk_widget.wire.events import Event
 
 async def room(server, make_meeting, *names, **kw):
     meeting, people = await make_meeting(*names, **kw)
-    clients = []
-    for person in people:
-        client = await ProtoClient.connect(server.base_url, person, meeting["id"])
-        await client.join()
-        clients.append(client)
+    clients = await join_all(server.base_url, meeting["id"], people)
     for i, client in enumerate(clients):  # consume the join pushes of those who came later
         for _ in clients[i + 1 :]:
             await client.expect_push(Event.JOIN_ROOM)

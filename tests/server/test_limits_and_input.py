@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from protocol_client import ProtoClient, RequestError
+from protocol_client import ProtoClient, RequestError, join_all
 
 from rtk_widget.server import ServerConfig
 from rtk_widget.wire import chat_pb2, sync_pb2
@@ -22,12 +22,7 @@ def server_config() -> ServerConfig:
 
 async def joined(server, make_meeting, *names):
     meeting, people = await make_meeting(*names)
-    clients = []
-    for p in people:
-        c = await ProtoClient.connect(server.base_url, p, meeting["id"])
-        await c.join()
-        clients.append(c)
-    return meeting, clients
+    return meeting, await join_all(server.base_url, meeting["id"], people)
 
 
 async def stored_count(server, meeting_id: str) -> int:

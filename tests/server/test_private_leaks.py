@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from protocol_client import ProtoClient
+from protocol_client import ProtoClient, join_all
 
 from rtk_widget.server import ServerConfig
 from rtk_widget.wire import chat_pb2, sync_pb2
@@ -56,11 +56,7 @@ async def test_no_private_message_leaks(server, make_meeting):
     rng = random.Random(7)
     names = ["u0", "u1", "u2", "u3", "u4", "watcher"]
     meeting, people = await make_meeting(*names)
-    clients = []
-    for person in people:
-        client = await ProtoClient.connect(server.base_url, person, meeting["id"])
-        await client.join()
-        clients.append(client)
+    clients = await join_all(server.base_url, meeting["id"], people)
     senders, watcher = clients[:5], clients[5]
     audience: dict[str, set[str] | None] = {}  # id -> user ids, None = public
     for i in range(200):

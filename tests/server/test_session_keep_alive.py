@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import httpx
 import pytest
 from protocol_client import ProtoClient
 
@@ -23,14 +22,6 @@ def ms(stamp: str) -> int:
 @pytest.fixture
 def server_config() -> ServerConfig:
     return ServerConfig(session_keep_alive_s=0.05)  # the server default, for meetings without one
-
-
-@pytest.fixture
-async def api(server):
-    async with httpx.AsyncClient(
-        base_url=server.management_url, headers={"Authorization": f"Bearer {server.api_token}"}
-    ) as http:
-        yield http
 
 
 async def active(api, meeting_id: str) -> dict | None:
