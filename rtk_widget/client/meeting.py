@@ -197,13 +197,11 @@ class Meeting(EventSource):
             self.chat.attach(ChatSession(connection, self._me,
                                          Uploader(self._http, api_base, self.meeting_id, self._headers())))
             self._connection = connection
-            try:
-                await connection.start()
-            except BaseException:
+            await connection.start()
+        except BaseException:  # a failed join keeps nothing attached and no connection open
+            if self._connection is not None:  # None on entry (checked above), so it was set here
                 self._connection = None
                 self.chat.detach()
-                raise
-        except BaseException:  # a failed join keeps no connection open
             await self._close_http()
             raise
         self._joined = True

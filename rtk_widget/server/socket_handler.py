@@ -358,9 +358,6 @@ class SocketHandler:
             peers = peers[: request.limit]
         return room_pb2.RoomPeersInfoResponse(peers=peers)
 
-    async def _empty(self, conn: Connection, frame: Frame) -> bytes:
-        return b""
-
     async def _plugin_store(self, conn: Connection, frame: Frame) -> Message:
         request = parse_payload(plugin_pb2.PluginStoreGetKeysRequest, frame.payload)
         return plugin_pb2.PluginStoreResponse(plugin_id=request.plugin_id, store_name=request.store_name)

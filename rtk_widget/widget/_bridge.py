@@ -94,7 +94,7 @@ class Bridge:
 
     def sync_traits(self) -> None:
         """Set ``messages`` and ``pinned`` from the meeting (observers fire only on a change)."""
-        messages = list(self.meeting.chat.messages)
+        messages = self.meeting.chat.messages  # already a fresh list
         with self.widget.hold_trait_notifications():
             self.widget.set_trait("messages", messages)
             self.widget.set_trait("pinned", [m for m in messages if m.pinned])
