@@ -45,12 +45,13 @@ from rtk_widget.client.rate_limits import SlidingWindow
 from rtk_widget.client.runtime import Runtime, blocking, network
 from rtk_widget.client.uploads import FileSource, Uploader, as_image, read_source
 from rtk_widget.wire import chat_pb2 as pb
+from rtk_widget.wire import limits
 from rtk_widget.wire.events import Event
 
 M = TypeVar("M", bound=Message)
 Targets = Sequence[str | Participant] | None
 
-DEFAULT_MAX_TEXT = 2000
+DEFAULT_MAX_TEXT = limits.MAX_TEXT_LENGTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +76,15 @@ class Chat(ChatReads, EventSource):
         self._state = ChatState(emitter)
         self._session: ChatSession | None = None
         self._max_text = DEFAULT_MAX_TEXT
-        self._text_limit = SlidingWindow("sendTextMessage", 180, 60.0)
-        self._message_limit = SlidingWindow("sendMessage", 180, 60.0)
-        self._image_limit = SlidingWindow("sendImageMessage", 20, 60.0)
-        self._file_limit = SlidingWindow("sendFileMessage", 20, 60.0)
+        texts, files, window = (
+            limits.TEXT_MESSAGES_PER_MINUTE,
+            limits.FILE_MESSAGES_PER_MINUTE,
+            limits.RATE_WINDOW_S,
+        )
+        self._text_limit = SlidingWindow("sendTextMessage", texts, window)
+        self._message_limit = SlidingWindow("sendMessage", texts, window)
+        self._image_limit = SlidingWindow("sendImageMessage", files, window)
+        self._file_limit = SlidingWindow("sendFileMessage", files, window)
         self._reset_pending = False
 
     # ----- state -----
@@ -134,7 +140,6 @@ class Chat(ChatReads, EventSource):
 
     # ----- events -----
 
-
     # ----- sending -----
 
     @network
@@ -149,8 +154,9 @@ class Chat(ChatReads, EventSource):
     send_text_message = blocking(send_text_message_async)
 
     @network
-    async def send_image_message_async(self, image: FileSource, peer_ids: Targets = None, *,
-                                       name: str | None = None) -> ImageMessage:
+    async def send_image_message_async(
+        self, image: FileSource, peer_ids: Targets = None, *, name: str | None = None
+    ) -> ImageMessage:
         """Upload a JPEG, PNG or GIF (a path, bytes with ``name=``, or a binary file) and send it."""
         session = self._require_session()
         upload = as_image(read_source(image, name))
@@ -162,8 +168,9 @@ class Chat(ChatReads, EventSource):
     send_image_message = blocking(send_image_message_async)
 
     @network
-    async def send_file_message_async(self, file: FileSource, peer_ids: Targets = None, *,
-                                      name: str | None = None) -> FileMessage:
+    async def send_file_message_async(
+        self, file: FileSource, peer_ids: Targets = None, *, name: str | None = None
+    ) -> FileMessage:
         """Upload any file (a path, bytes with ``name=``, or a binary file) and send it."""
         session = self._require_session()
         upload = read_source(file, name)
@@ -187,10 +194,16 @@ class Chat(ChatReads, EventSource):
         if kind == "text":
             return await self.send_text_message_async(_field(message, "message", str), peer_ids)
         if kind == "image":
-            return await self.send_image_message_async(message.get("image"), peer_ids,  # type: ignore[arg-type]
-                                                       name=message.get("name"))
-        return await self.send_file_message_async(message.get("file"), peer_ids,  # type: ignore[arg-type]
-                                                  name=message.get("name"))
+            return await self.send_image_message_async(
+                message.get("image"),
+                peer_ids,  # type: ignore[arg-type]
+                name=message.get("name"),
+            )
+        return await self.send_file_message_async(
+            message.get("file"),
+            peer_ids,  # type: ignore[arg-type]
+            name=message.get("name"),
+        )
 
     send_message = blocking(send_message_async)
 
@@ -207,8 +220,9 @@ class Chat(ChatReads, EventSource):
     edit_text_message = blocking(edit_text_message_async)
 
     @network
-    async def edit_image_message_async(self, message_id: str, image: FileSource, *,
-                                       name: str | None = None) -> ImageMessage:
+    async def edit_image_message_async(
+        self, message_id: str, image: FileSource, *, name: str | None = None
+    ) -> ImageMessage:
         """Replace a message with a new image (uploaded first)."""
         session = self._require_session()
         upload = as_image(read_source(image, name))
@@ -219,8 +233,9 @@ class Chat(ChatReads, EventSource):
     edit_image_message = blocking(edit_image_message_async)
 
     @network
-    async def edit_file_message_async(self, message_id: str, file: FileSource, *,
-                                      name: str | None = None) -> FileMessage:
+    async def edit_file_message_async(
+        self, message_id: str, file: FileSource, *, name: str | None = None
+    ) -> FileMessage:
         """Replace a message with a new file (uploaded first)."""
         session = self._require_session()
         upload = read_source(file, name)
@@ -238,11 +253,17 @@ class Chat(ChatReads, EventSource):
         if kind == "text":
             return await self.edit_text_message_async(message_id, _field(message, "message", str))
         if kind == "image":
-            return await self.edit_image_message_async(message_id, message.get("image"),  # type: ignore[arg-type]
-                                                       name=message.get("name"))
+            return await self.edit_image_message_async(
+                message_id,
+                message.get("image"),  # type: ignore[arg-type]
+                name=message.get("name"),
+            )
         if kind == "file":
-            return await self.edit_file_message_async(message_id, message.get("file"),  # type: ignore[arg-type]
-                                                      name=message.get("name"))
+            return await self.edit_file_message_async(
+                message_id,
+                message.get("file"),  # type: ignore[arg-type]
+                name=message.get("name"),
+            )
         raise InvalidMessageError(f'message["type"] must be "text", "image" or "file", got {kind!r}')
 
     edit_message = blocking(edit_message_async)
@@ -318,13 +339,15 @@ class Chat(ChatReads, EventSource):
 
         asyncio.get_running_loop().call_later(max(delay, 0.0), fire)
 
-    async def _send(self, session: ChatSession, payload_type: int, payload: str, peer_ids: Targets,
-                    kind: type[M]) -> M:
+    async def _send(
+        self, session: ChatSession, payload_type: int, payload: str, peer_ids: Targets, kind: type[M]
+    ) -> M:
         body: pb.SendChatMessageToRoomRequest | pb.SendChatMessageToPeersRequest
         if peer_ids is not None:
             event = Event.SEND_MESSAGE_TO_PEERS
-            body = pb.SendChatMessageToPeersRequest(peer_ids=target_peer_ids(peer_ids, session.me.id),
-                                                    payload_type=payload_type, payload=payload)
+            body = pb.SendChatMessageToPeersRequest(
+                peer_ids=target_peer_ids(peer_ids, session.me.id), payload_type=payload_type, payload=payload
+            )
         else:
             event = Event.SEND_MESSAGE_TO_ROOM
             body = pb.SendChatMessageToRoomRequest(payload_type=payload_type, payload=payload)
@@ -334,8 +357,9 @@ class Chat(ChatReads, EventSource):
         if not self._state.sync_supported:
             self._state.awaiting_echo.setdefault(echo_key, []).append(request_id)
         try:
-            frame = await conn.request(event, body.SerializeToString(), request_id=request_id,
-                                       resend=self._state.sync_supported)
+            frame = await conn.request(
+                event, body.SerializeToString(), request_id=request_id, resend=self._state.sync_supported
+            )
         except RateLimitedError as exc:
             self._schedule_reset(exc.retry_after)
             raise
@@ -345,8 +369,9 @@ class Chat(ChatReads, EventSource):
                 waiting.remove(request_id)
         return self._result(pb.SendChatMessageToRoomResponse, frame.payload, kind)
 
-    async def _edit(self, session: ChatSession, message_id: str, payload_type: int, payload: str,
-                    kind: type[M]) -> M:
+    async def _edit(
+        self, session: ChatSession, message_id: str, payload_type: int, payload: str, kind: type[M]
+    ) -> M:
         request = pb.EditChatMessageRequest(chat_id=message_id, payload_type=payload_type, payload=payload)
         frame = await session.connection.request(Event.EDIT_MESSAGE, request.SerializeToString())
         return self._result(pb.EditChatMessageResponse, frame.payload, kind)
@@ -362,8 +387,12 @@ class Chat(ChatReads, EventSource):
         message = from_proto(answer.message)
         return self._state.store.get(message.id) or message
 
-    def _result(self, wrapper: type[pb.SendChatMessageToRoomResponse] | type[pb.EditChatMessageResponse],
-                payload: bytes, kind: type[M]) -> M:
+    def _result(
+        self,
+        wrapper: type[pb.SendChatMessageToRoomResponse] | type[pb.EditChatMessageResponse],
+        payload: bytes,
+        kind: type[M],
+    ) -> M:
         answer = wrapper()
         answer.ParseFromString(payload)
         message = from_proto(answer.message)
@@ -379,4 +408,3 @@ def _field(message: dict[str, Any], key: str, kind: type[str]) -> str:
     if not isinstance(value, kind):
         raise InvalidMessageError(f'message["{key}"] must be a {kind.__name__}')
     return value
-

@@ -17,6 +17,7 @@ from rtk_widget.client.errors import (
 from rtk_widget.client.messages import Message, from_proto
 from rtk_widget.client.participants import Participant, SelfParticipant
 from rtk_widget.wire import chat_pb2 as pb
+from rtk_widget.wire.limits import utf16_len
 
 Direction = Literal["before", "after"]
 Timestamp = datetime | int | float | None
@@ -89,11 +90,6 @@ def target_peer_ids(peer_ids: Sequence[str | Participant], own_peer_id: str) -> 
     if not targets:
         raise InvalidMessageError("a private message needs at least one other participant in peer_ids")
     return [*targets, own_peer_id]
-
-
-def utf16_len(text: str) -> int:
-    """Length as JavaScript counts it (``message.length``), which the limits use."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def check_text(text: str, limit: int) -> None:

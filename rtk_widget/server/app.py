@@ -16,22 +16,22 @@ from starlette.types import ASGIApp
 
 from rtk_widget.server.admin import Admin
 from rtk_widget.server.auth import TokenIssuer, UrlSigner, new_secret
-from rtk_widget.server.chat_service import ChatService
+from rtk_widget.server.chat.service import ChatService
 from rtk_widget.server.config import ServerConfig
-from rtk_widget.server.files import FileHost
-from rtk_widget.server.management import Management
-from rtk_widget.server.replay import Replay
-from rtk_widget.server.responses import json_error
-from rtk_widget.server.rooms import Rooms
-from rtk_widget.server.sdk_rest import MANAGEMENT_PREFIX, Cors, SdkRest
+from rtk_widget.server.rest.files import FileHost
+from rtk_widget.server.rest.management import Management
+from rtk_widget.server.rest.replay import Replay
+from rtk_widget.server.rest.responses import json_error
+from rtk_widget.server.rest.sdk import MANAGEMENT_PREFIX, Cors, SdkRest
 from rtk_widget.server.session_lifecycle import SessionLifecycle
-from rtk_widget.server.socket_handler import SocketHandler
 from rtk_widget.server.store import admin as aq
 from rtk_widget.server.store import sessions as sq
 from rtk_widget.server.store.db import Database
-from rtk_widget.server.webhook_delivery import WebhookDispatcher
-from rtk_widget.server.webhook_rest import WebhookRest
-from rtk_widget.server.webhook_signing import WebhookSigner
+from rtk_widget.server.webhooks.delivery import WebhookDispatcher
+from rtk_widget.server.webhooks.rest import WebhookRest
+from rtk_widget.server.webhooks.signing import WebhookSigner
+from rtk_widget.server.ws.handler import SocketHandler
+from rtk_widget.server.ws.rooms import Rooms
 
 SECRET_FILE = "secret.json"
 
@@ -126,7 +126,7 @@ def asgi_app(parts: Components) -> ASGIApp:
     config = parts.config
     sdk = SdkRest(config, parts.db, parts.tokens, parts.files)
     hooks = WebhookRest(parts.db, parts.webhooks.signer)
-    management = Management(config, parts.admin, parts.replay, parts.api_token, hooks)
+    management = Management(config, parts.admin, parts.replay, parts.api_token, hooks.table())
 
     async def fallback(request: Request) -> Response:
         path = request.url.path

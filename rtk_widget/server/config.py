@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rtk_widget.wire import limits
+
 
 @dataclass(slots=True)
 class ServerConfig:
@@ -62,16 +64,18 @@ class ServerConfig:
     webhook_concurrency: int = 8  # deliveries in flight at once
 
     # Chat limits (RealtimeKit's figures).
-    max_text_chars: int = 2000  # UTF-16 code units, as the SDK counts `message.length`
+    max_text_chars: int = limits.MAX_TEXT_LENGTH  # UTF-16 code units, as the SDK counts `message.length`
     max_payload_chars: int = 16_000  # image/file/custom payloads
-    text_rate: int = 180
-    file_rate: int = 20  # for images and for files, each (the SDK limits them apart)
-    rate_window_s: float = 60.0
+    text_rate: int = limits.TEXT_MESSAGES_PER_MINUTE
+    file_rate: int = (
+        limits.FILE_MESSAGES_PER_MINUTE
+    )  # for images and for files, each (the SDK limits them apart)
+    rate_window_s: float = limits.RATE_WINDOW_S
     history_limit: int = 1000  # GET_MESSAGES answers at most this many
     page_limit: int = 500  # largest page/search/sync size honoured
 
     # Uploads.
-    max_upload_bytes: int = 50 * 1024 * 1024
+    max_upload_bytes: int = limits.MAX_UPLOAD_BYTES
     upload_url_ttl_s: int = 3600
     replay_url_ttl_s: int = 3600
     replay_include_private: bool = False

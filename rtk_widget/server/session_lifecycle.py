@@ -14,12 +14,12 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from rtk_widget.server import webhook_payloads as wp
 from rtk_widget.server.config import ServerConfig
 from rtk_widget.server.store import sessions as sq
 from rtk_widget.server.store.db import Database
 from rtk_widget.server.store.records import now_ms
-from rtk_widget.server.webhook_delivery import Occurrence
+from rtk_widget.server.webhooks import payloads as wp
+from rtk_widget.server.webhooks.delivery import Occurrence
 
 # Fire the timer this much after the due time, so the check, which reads the wall clock,
 # never runs a hair early and has to be rescheduled.

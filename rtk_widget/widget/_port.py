@@ -14,12 +14,15 @@ from rtk_widget.client.participants import Participant
 from rtk_widget.client.runtime import get_runtime
 from rtk_widget.client.uploads import FileSource
 
+from ._connection import reconnect
+from rtk_widget.wire import limits
+
 if TYPE_CHECKING:
     from rtk_widget.client.meeting import Meeting
 
 T = TypeVar("T")
 
-DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_UPLOAD_BYTES = limits.MAX_UPLOAD_BYTES
 """RealtimeKit's and the embedded server's upload limit."""
 MEDIA_TIMEOUT_S = 60.0
 
@@ -101,6 +104,10 @@ class MeetingPort:
     async def unpin(self, message_id: str) -> Message:
         """Unpin a message."""
         return await self.chat.unpin_async(message_id)
+
+    async def reconnect(self) -> None:
+        """Reconnect the meeting now (the panel's Reconnect button)."""
+        await reconnect(self.meeting)
 
     def attachment_name(self, link: str) -> str | None:
         """The file name of the meeting's attachment at ``link`` ("" for images), None if no message has it.

@@ -9,7 +9,7 @@ import pytest
 from protocol_client import ProtoClient
 
 from rtk_widget.server import ServerConfig
-from rtk_widget.server.files import ascii_filename, content_disposition
+from rtk_widget.server.rest.files import ascii_filename, content_disposition
 from rtk_widget.wire.events import Event
 
 SDK_HEADERS = "authorization,traceparent,tracing-id,x-realtimekit-version"

@@ -8,7 +8,6 @@ API token as the power to make this server send requests.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,11 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from rtk_widget.server.admin import ApiError
-from rtk_widget.server.management import body_of, ok
+from rtk_widget.server.rest.bodies import body_of
+from rtk_widget.server.rest.management import RouteEntry
+from rtk_widget.server.rest.responses import ok
 from rtk_widget.server.store import webhooks as wq
 from rtk_widget.server.store.db import Database
-from rtk_widget.server.webhook_payloads import EVENT_NAMES
-from rtk_widget.server.webhook_signing import WebhookSigner
+from rtk_widget.server.webhooks.payloads import EVENT_NAMES
+from rtk_widget.server.webhooks.signing import WebhookSigner
 
 MAX_URL = 2048
 MAX_NAME = 255
@@ -86,7 +87,8 @@ class WebhookRest:
         self.db = db
         self.signer = signer
 
-    def table(self) -> list[tuple[str, Callable[[Request], Awaitable[Any]], list[str]]]:
+    def table(self) -> list[RouteEntry]:
+        """The webhook routes, below the management prefix."""
         return [
             ("/webhooks", self.create, ["POST"]),
             ("/webhooks", self.list, ["GET"]),

@@ -18,8 +18,8 @@ from starlette.responses import Response
 
 from rtk_widget.server.auth import UrlSigner
 from rtk_widget.server.config import ServerConfig
-from rtk_widget.server.files import SECURITY_HEADERS
-from rtk_widget.server.responses import json_error
+from rtk_widget.server.rest.files import SECURITY_HEADERS
+from rtk_widget.server.rest.responses import json_error
 from rtk_widget.server.store import messages as mq
 from rtk_widget.server.store.db import Database
 from rtk_widget.server.store.records import MessageRecord, iso

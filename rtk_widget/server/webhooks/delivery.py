@@ -26,12 +26,12 @@ from typing import Any
 
 import httpx
 
-from rtk_widget.server import webhook_payloads as wp
 from rtk_widget.server.config import ServerConfig
-from rtk_widget.server.replay import Replay
+from rtk_widget.server.rest.replay import Replay
 from rtk_widget.server.store import webhooks as wq
 from rtk_widget.server.store.db import Database
-from rtk_widget.server.webhook_signing import WebhookSigner
+from rtk_widget.server.webhooks import payloads as wp
+from rtk_widget.server.webhooks.signing import WebhookSigner
 
 log = logging.getLogger(__name__)
 

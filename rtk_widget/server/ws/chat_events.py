@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from google.protobuf.message import Message
 
-from rtk_widget.server.chat_service import ChatService
-from rtk_widget.server.rooms import Connection
+from rtk_widget.server.chat.service import ChatService
+from rtk_widget.server.ws.rooms import Connection
 from rtk_widget.wire import chat_pb2, sync_pb2
 from rtk_widget.wire.envelope import Frame, parse_payload
 from rtk_widget.wire.events import Event

@@ -20,22 +20,20 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from google.protobuf.message import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from rtk_widget.server.auth import TokenError, TokenIssuer
-from rtk_widget.server.chat_events import ChatEvents, Handler
-from rtk_widget.server.chat_service import ChatService
+from rtk_widget.server.chat.payloads import RequestRefused
+from rtk_widget.server.chat.service import ChatService
 from rtk_widget.server.config import ServerConfig
 from rtk_widget.server.identity import Refused, authenticate
-from rtk_widget.server.origins import origin_allowed
-from rtk_widget.server.payloads import ChatError
-from rtk_widget.server.rooms import Close, Connection, Rooms
 from rtk_widget.server.session_lifecycle import SessionLifecycle
 from rtk_widget.server.store import admin as aq
-from rtk_widget.server.store import sessions as sq
 from rtk_widget.server.store.db import Database, on_queued
-from rtk_widget.wire import plugin_pb2, room_pb2
+from rtk_widget.server.ws.chat_events import ChatEvents, Handler
+from rtk_widget.server.ws.origins import origin_allowed
+from rtk_widget.server.ws.room_events import RoomEvents
+from rtk_widget.server.ws.rooms import Close, Connection, Rooms
 from rtk_widget.wire.codes import ErrorCode
 from rtk_widget.wire.envelope import (
     Frame,
@@ -43,7 +41,6 @@ from rtk_widget.wire.envelope import (
     decode_frame,
     encode_error,
     encode_frame,
-    parse_payload,
 )
 from rtk_widget.wire.events import PING, PONG, Event
 
@@ -84,13 +81,9 @@ class SocketHandler:
         self.sessions = sessions
         self._per_ip: Counter[str] = Counter()  # open sockets by client address
         self._released = asyncio.Condition()  # notified whenever a socket is let go
+        self.room_events = RoomEvents(db, rooms, sessions)
         self.handlers: dict[int, Handler] = {
-            Event.JOIN_ROOM: self._join,
-            Event.LEAVE_ROOM: self._leave,
-            Event.GET_ROOM_INFO: self._room_info,
-            Event.GET_ROOM_PEERS_INFO: self._peers,
-            Event.GET_CONNECTED_ROOMS_DUMP: self._connected_rooms,
-            Event.PLUGIN_STORE_GET_KEYS: self._plugin_store,
+            **self.room_events.handlers(),
             **ChatEvents(chat).handlers(),
         }
 
@@ -186,7 +179,7 @@ class SocketHandler:
         if current is conn:
             self.rooms.remove(conn)
         if conn.joined:
-            await self._do_leave(conn)
+            await self.room_events.leave_room(conn)
 
     async def _read_loop(self, websocket: WebSocket, conn: Connection) -> None:
         try:
@@ -279,7 +272,7 @@ class SocketHandler:
             reply = await handler(conn, frame)
         except MalformedFrameError as exc:
             conn.send(encode_error(frame.id, ErrorCode.MALFORMED, str(exc)[:200]))
-        except ChatError as exc:
+        except RequestRefused as exc:
             conn.send(encode_error(frame.id, exc.code, exc.message, exc.retry_after_ms))
         except Exception:
             log.exception("event %s failed", frame.event)
@@ -290,77 +283,6 @@ class SocketHandler:
         finally:
             if queued is not None:
                 queued.set()  # also when it failed before writing anything
-
-    # -- room events -------------------------------------------------------------------------
-
-    async def _join(self, conn: Connection, frame: Frame) -> Message:
-        parse_payload(room_pb2.JoinRoomRequest, frame.payload)  # identity is the token's, not the request's
-        if not conn.joined:
-            peer = sq.PeerJoin(
-                conn.meeting_id,
-                conn.peer_id,
-                conn.user_id,
-                str(conn.participant.get("custom_participant_id") or ""),
-                conn.display_name,
-                str(conn.preset.get("name", "")),
-            )
-            conn.session_id = await self.sessions.join(peer)
-            conn.joined = True
-            self.rooms.fan_out(
-                conn.meeting_id,
-                encode_frame(Event.JOIN_ROOM, None, room_pb2.PeerInfoResponse(peer=conn.peer())),
-                exclude=conn,
-            )
-        return room_pb2.PeerInfoResponse(peer=conn.peer())
-
-    async def _do_leave(self, conn: Connection) -> None:
-        conn.joined = False
-        session_id, conn.session_id = conn.session_id, None
-        self.rooms.fan_out(
-            conn.meeting_id,
-            encode_frame(Event.LEAVE_ROOM, None, room_pb2.PeerInfoResponse(peer=conn.peer())),
-            exclude=conn,
-        )
-        if session_id is not None:
-            await self.sessions.leave(session_id, conn.peer_id)
-
-    async def _leave(self, conn: Connection, frame: Frame) -> Message:
-        parse_payload(room_pb2.LeaveRoomRequest, frame.payload)
-        if conn.joined:
-            await self._do_leave(conn)
-        return room_pb2.PeerInfoResponse(peer=conn.peer())
-
-    async def _room_info(self, conn: Connection, frame: Frame) -> Message:
-        row = await self.db.read(lambda c: aq.get_meeting_row(c, conn.meeting_id))
-        room = room_pb2.Room(
-            room_id=conn.meeting_id,
-            room_uuid=conn.meeting_id,
-            title=(row["title"] or "") if row else "",
-            created_at=(row["created_ms"] // 1000) if row else 0,
-        )
-        return room_pb2.RoomInfoResponse(room=room)
-
-    async def _connected_rooms(self, conn: Connection, frame: Frame) -> Message:
-        # No breakout rooms here: the meeting itself is the parent (the SDK needs parent_meeting).
-        row = await self.db.read(lambda c: aq.get_meeting_row(c, conn.meeting_id))
-        parent = room_pb2.ConnectedMeetingDump(id=conn.meeting_id, title=(row["title"] or "") if row else "")
-        return room_pb2.GetConnectedRoomsDumpResponse(parent_meeting=parent)
-
-    async def _peers(self, conn: Connection, frame: Frame) -> Message:
-        request = parse_payload(room_pb2.RoomPeersInfoRequest, frame.payload)
-        peers = [c.peer() for c in self.rooms.joined(conn.meeting_id)]
-        if request.seach_query:
-            query = request.seach_query.lower()
-            peers = [p for p in peers if query in p.display_name.lower()]
-        if request.offset > 0:
-            peers = peers[request.offset :]
-        if request.limit > 0:
-            peers = peers[: request.limit]
-        return room_pb2.RoomPeersInfoResponse(peers=peers)
-
-    async def _plugin_store(self, conn: Connection, frame: Frame) -> Message:
-        request = parse_payload(plugin_pb2.PluginStoreGetKeysRequest, frame.payload)
-        return plugin_pb2.PluginStoreResponse(plugin_id=request.plugin_id, store_name=request.store_name)
 
     # -- administration ----------------------------------------------------------------------
 

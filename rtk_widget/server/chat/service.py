@@ -12,15 +12,15 @@ from typing import Any
 
 from google.protobuf.message import Message
 
+from rtk_widget.server.chat.payloads import FILE, IMAGE, RequestRefused, file_ids, validate
+from rtk_widget.server.chat.ratelimit import KeyedRateLimit
 from rtk_widget.server.config import ServerConfig
-from rtk_widget.server.payloads import FILE, IMAGE, ChatError, file_ids, validate
 from rtk_widget.server.presets import Permissions
-from rtk_widget.server.ratelimit import SlidingWindow
-from rtk_widget.server.rooms import Connection, Rooms
 from rtk_widget.server.store import admin as aq
 from rtk_widget.server.store import messages as mq
 from rtk_widget.server.store.db import Database
 from rtk_widget.server.store.records import MessageRecord
+from rtk_widget.server.ws.rooms import Connection, Rooms
 from rtk_widget.wire.chat_pb2 import (
     ChatMessage,
     DeleteChatMessageResponse,
@@ -63,9 +63,9 @@ class ChatService:
     config: ServerConfig
     db: Database
     rooms: Rooms
-    text_limiter: SlidingWindow
-    file_limiter: SlidingWindow
-    image_limiter: SlidingWindow  # apart from files, as the SDK counts sendImage/sendFileMessage
+    text_limiter: KeyedRateLimit
+    file_limiter: KeyedRateLimit
+    image_limiter: KeyedRateLimit  # apart from files, as the SDK counts sendImage/sendFileMessage
 
     @classmethod
     def create(cls, config: ServerConfig, db: Database, rooms: Rooms) -> ChatService:
@@ -73,9 +73,9 @@ class ChatService:
             config,
             db,
             rooms,
-            SlidingWindow(config.text_rate, config.rate_window_s),
-            SlidingWindow(config.file_rate, config.rate_window_s),
-            SlidingWindow(config.file_rate, config.rate_window_s),
+            KeyedRateLimit(config.text_rate, config.rate_window_s),
+            KeyedRateLimit(config.file_rate, config.rate_window_s),
+            KeyedRateLimit(config.file_rate, config.rate_window_s),
         )
 
     # -- validation --------------------------------------------------------------------------
@@ -88,7 +88,7 @@ class ChatService:
             max_payload_chars=self.config.max_payload_chars,
         )
 
-    def _limiter(self, payload_type: int) -> SlidingWindow:
+    def _limiter(self, payload_type: int) -> KeyedRateLimit:
         if payload_type == IMAGE:
             return self.image_limiter
         return self.file_limiter if payload_type == FILE else self.text_limiter
@@ -96,7 +96,7 @@ class ChatService:
     @staticmethod
     def _require_joined(conn: Connection) -> None:
         if not conn.joined:
-            raise ChatError(ErrorCode.NOT_JOINED, "join the room first")
+            raise RequestRefused(ErrorCode.NOT_JOINED, "join the room first")
 
     # -- sends -------------------------------------------------------------------------------
 
@@ -110,7 +110,7 @@ class ChatService:
             other = self.rooms.get(conn.meeting_id, pid)
             if other is not None:
                 if not other.permissions.can_receive_private:
-                    raise ChatError(
+                    raise RequestRefused(
                         ErrorCode.FORBIDDEN, f"{other.display_name} cannot receive private messages"
                     )
                 uid = other.user_id
@@ -134,11 +134,13 @@ class ChatService:
             known = await self.db.read(lookup)
             for pid in offline:
                 if pid not in known:
-                    raise ChatError(ErrorCode.NOT_FOUND, f"no peer or participant {pid} in this meeting")
+                    raise RequestRefused(ErrorCode.NOT_FOUND, f"no peer or participant {pid} in this meeting")
                 if not known[pid]:
-                    raise ChatError(ErrorCode.FORBIDDEN, f"participant {pid} cannot receive private messages")
+                    raise RequestRefused(
+                        ErrorCode.FORBIDDEN, f"participant {pid} cannot receive private messages"
+                    )
         if not targets:
-            raise ChatError(ErrorCode.INVALID, "a private message needs at least one other recipient")
+            raise RequestRefused(ErrorCode.INVALID, "a private message needs at least one other recipient")
         return targets
 
     async def _admit(
@@ -148,17 +150,17 @@ class ChatService:
         payload: str,
         peer_ids: list[str] | None,
         *,
-        limiter: SlidingWindow,
+        limiter: KeyedRateLimit,
         key: str,
     ) -> list[str]:
         """Every check before a send is stored; takes a rate slot; returns the target user ids."""
         self.validate(payload_type, payload)
         if not conn.permissions.can_send(payload_type, peer_ids is not None):
-            raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow sending this message")
+            raise RequestRefused(ErrorCode.FORBIDDEN, "your preset does not allow sending this message")
         targets = await self._resolve_targets(conn, peer_ids) if peer_ids is not None else []
         retry_after = limiter.acquire(key)
         if retry_after:
-            raise ChatError(ErrorCode.RATE_LIMITED, "too many messages; slow down", retry_after)
+            raise RequestRefused(ErrorCode.RATE_LIMITED, "too many messages; slow down", retry_after)
         return targets
 
     async def send(
@@ -180,7 +182,7 @@ class ChatService:
         limiter = self._limiter(payload_type)
         try:
             targets = await self._admit(conn, payload_type, payload, peer_ids, limiter=limiter, key=key)
-        except ChatError:
+        except RequestRefused:
             # A resend of a stored message is answered as before, whatever changed since (its
             # target left, the budget ran out). Normal sends find duplicates in the write itself.
             stored = None
@@ -225,7 +227,9 @@ class ChatService:
 
     def _may_change(self, conn: Connection, record: MessageRecord) -> None:
         if record.user_id != conn.user_id and not conn.permissions.can_moderate:
-            raise ChatError(ErrorCode.FORBIDDEN, "only the author (or a moderator) may change this message")
+            raise RequestRefused(
+                ErrorCode.FORBIDDEN, "only the author (or a moderator) may change this message"
+            )
 
     async def _apply(
         self, conn: Connection, chat_id: str, decide: Callable[[MessageRecord], dict[str, Any] | None]
@@ -236,7 +240,7 @@ class ChatService:
         def job(c: sqlite3.Connection) -> MessageRecord:
             current = mq.get_message(c, conn.meeting_id, chat_id)
             if current is None or current.deleted or not current.visible_to(conn.user_id):
-                raise ChatError(ErrorCode.NOT_FOUND, f"no message with id {chat_id}")
+                raise RequestRefused(ErrorCode.NOT_FOUND, f"no message with id {chat_id}")
             change = decide(current)
             return current if change is None else mq.change_message(c, conn.meeting_id, chat_id, **change)
 
@@ -266,7 +270,7 @@ class ChatService:
         self._require_joined(conn)
         if payload_type is None and payload is None:
             if pinned is None:
-                raise ChatError(ErrorCode.INVALID, "nothing to edit")
+                raise RequestRefused(ErrorCode.INVALID, "nothing to edit")
             await self.pin(conn, request_id, chat_id, pinned, event=Event.EDIT_MESSAGE)
             return
 
@@ -276,7 +280,7 @@ class ChatService:
             new_payload = record.payload if payload is None else payload
             self.validate(new_type, new_payload)
             if not conn.permissions.can_send(new_type, record.private):
-                raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow this message type")
+                raise RequestRefused(ErrorCode.FORBIDDEN, "your preset does not allow this message type")
             return {"payload": (new_type, new_payload), "file_ids": file_ids(new_type, new_payload)}
 
         updated = await self._apply(conn, chat_id, decide)
@@ -310,7 +314,7 @@ class ChatService:
     ) -> None:
         self._require_joined(conn)
         if not conn.permissions.can_pin:
-            raise ChatError(ErrorCode.FORBIDDEN, "your preset does not allow pinning messages")
+            raise RequestRefused(ErrorCode.FORBIDDEN, "your preset does not allow pinning messages")
         record = await self._apply(
             conn, chat_id, lambda r: None if r.pinned == pinned else {"pinned": pinned}
         )

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Callable
 
 
-class SlidingWindow:
+class KeyedRateLimit:
     """At most ``limit`` events per ``window_s`` seconds for each key."""
 
     def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:

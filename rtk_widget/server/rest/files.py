@@ -34,7 +34,7 @@ from starlette.responses import FileResponse, Response
 from rtk_widget.server.auth import TokenIssuer, UrlSigner
 from rtk_widget.server.config import ServerConfig
 from rtk_widget.server.identity import Identity
-from rtk_widget.server.responses import identify, json_error, request_token
+from rtk_widget.server.rest.responses import identify, json_error, request_token
 from rtk_widget.server.store import messages as mq
 from rtk_widget.server.store.db import Database
 from rtk_widget.server.store.records import now_ms

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -28,3 +30,11 @@ async def identify(db: Database, tokens: TokenIssuer, token: str | None) -> Iden
         return json_error(401, str(exc))
     except Refused as exc:
         return json_error(403, str(exc))
+
+
+def ok(data: Any, status: int = 200, paging: dict[str, int] | None = None) -> JSONResponse:
+    """Cloudflare's success envelope: ``{"success": true, "data": ..., "paging"?: ...}``."""
+    body: dict[str, Any] = {"success": True, "data": data}
+    if paging is not None:
+        body["paging"] = paging
+    return JSONResponse(body, status_code=status)

@@ -13,13 +13,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rtk_widget.wire.codes import ErrorCode
+from rtk_widget.wire.limits import utf16_len
 
 TEXT, IMAGE, FILE, CUSTOM = 0, 1, 2, 3
 FILE_ID = re.compile(r"/files/([A-Za-z0-9_-]{20,64})(?:/|$)")
 MAX_URL = 2048
 
 
-class ChatError(Exception):
+class RequestRefused(Exception):
     """A refused request: becomes an ErrorMessage on event 65535."""
 
     def __init__(self, code: ErrorCode, message: str, retry_after_ms: int = 0) -> None:
@@ -27,11 +28,6 @@ class ChatError(Exception):
         self.code = code
         self.message = message
         self.retry_after_ms = retry_after_ms
-
-
-def utf16_len(text: str) -> int:
-    """Length as JavaScript's ``String.length`` counts it (the SDK's max-length check)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _http_url(value: Any) -> bool:
@@ -73,19 +69,19 @@ def file_ids(payload_type: int, payload: str) -> list[str]:
 
 
 def validate(payload_type: int, payload: str, *, max_text_chars: int, max_payload_chars: int) -> None:
-    """Raise :class:`ChatError` (INVALID or TOO_LARGE) for an unacceptable payload."""
+    """Raise :class:`RequestRefused` (INVALID or TOO_LARGE) for an unacceptable payload."""
     if payload_type not in (TEXT, IMAGE, FILE, CUSTOM):
-        raise ChatError(ErrorCode.INVALID, f"unsupported payload type {payload_type}")
+        raise RequestRefused(ErrorCode.INVALID, f"unsupported payload type {payload_type}")
     if payload_type == TEXT:
         if not payload.strip():
-            raise ChatError(ErrorCode.INVALID, "empty message")
+            raise RequestRefused(ErrorCode.INVALID, "empty message")
         if utf16_len(payload) > max_text_chars:
-            raise ChatError(ErrorCode.TOO_LARGE, f"text is longer than {max_text_chars} characters")
+            raise RequestRefused(ErrorCode.TOO_LARGE, f"text is longer than {max_text_chars} characters")
         return
     if len(payload) > max_payload_chars:
-        raise ChatError(ErrorCode.TOO_LARGE, f"payload is longer than {max_payload_chars}")
+        raise RequestRefused(ErrorCode.TOO_LARGE, f"payload is longer than {max_payload_chars}")
     if payload_type == IMAGE and not _http_url(payload):
-        raise ChatError(ErrorCode.INVALID, "an image message's payload must be an http(s) URL")
+        raise RequestRefused(ErrorCode.INVALID, "an image message's payload must be an http(s) URL")
     if payload_type == FILE:
         try:
             data = json.loads(payload)
@@ -100,6 +96,8 @@ def validate(payload_type: int, payload: str, *, max_text_chars: int, max_payloa
             and not isinstance(data["size"], bool)
             and data["size"] >= 0
         ):
-            raise ChatError(ErrorCode.INVALID, 'a file message\'s payload must be {"link","name","size"}')
+            raise RequestRefused(
+                ErrorCode.INVALID, 'a file message\'s payload must be {"link","name","size"}'
+            )
     if payload_type == CUSTOM and not payload.strip():
-        raise ChatError(ErrorCode.INVALID, "empty message")
+        raise RequestRefused(ErrorCode.INVALID, "empty message")

@@ -3,7 +3,6 @@ harmless ``200 {}`` for its log shipping, IP lookup and other calls."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -12,13 +11,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rtk_widget.server.auth import TokenIssuer
 from rtk_widget.server.config import ServerConfig
-from rtk_widget.server.files import FileHost
 from rtk_widget.server.identity import Identity
-from rtk_widget.server.responses import identify, json_error, request_token
+from rtk_widget.server.rest.bodies import read_json
+from rtk_widget.server.rest.files import FileHost
+from rtk_widget.server.rest.responses import identify, json_error, request_token
 from rtk_widget.server.store.db import Database
 
 MANAGEMENT_PREFIX = "/client/v4/"
-MAX_JSON_BODY = 64 * 1024
 
 
 def api_base(config: ServerConfig, request: Request) -> str:
@@ -56,16 +55,6 @@ def sdk_preset(preset: dict[str, Any]) -> dict[str, Any]:
     if isinstance(colors.get("brand"), dict) and isinstance(colors.get("background"), dict):
         return preset
     return {key: value for key, value in preset.items() if key != "ui"}
-
-
-async def read_json(request: Request) -> Any:
-    """The JSON body (at most 64 KiB); raises ValueError on anything else."""
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_JSON_BODY:
-            raise ValueError("body too large")
-    return json.loads(body or b"null")
 
 
 class SdkRest:

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,24 +13,17 @@ from starlette.routing import BaseRoute, Route
 from rtk_widget.server.admin import Admin, ApiError
 from rtk_widget.server.auth import api_token_ok
 from rtk_widget.server.config import ServerConfig
-from rtk_widget.server.replay import Replay
-from rtk_widget.server.responses import json_error
-from rtk_widget.server.sdk_rest import api_base, read_json
-
-if TYPE_CHECKING:  # webhook_rest uses this module's helpers
-    from rtk_widget.server.webhook_rest import WebhookRest
+from rtk_widget.server.rest.bodies import body_of
+from rtk_widget.server.rest.replay import Replay
+from rtk_widget.server.rest.responses import json_error, ok
+from rtk_widget.server.rest.sdk import api_base
 
 PREFIX = "/client/v4/accounts/{account_id}/realtime/kit/{app_id}"
 MAX_PER_PAGE = 100
 
 Endpoint = Callable[[Request], Awaitable[Any]]
-
-
-def ok(data: Any, status: int = 200, paging: dict[str, int] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"success": True, "data": data}
-    if paging is not None:
-        body["paging"] = paging
-    return JSONResponse(body, status_code=status)
+RouteEntry = tuple[str, Endpoint, list[str]]
+"""A path below PREFIX, its endpoint and methods."""
 
 
 def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -64,24 +57,17 @@ def paging(offset: int, count: int, total: int) -> dict[str, int]:
     return {"total_count": total, "start_offset": offset + 1 if count else 0, "end_offset": offset + count}
 
 
-async def body_of(request: Request) -> dict[str, Any]:
-    try:
-        body = await read_json(request)
-    except ValueError as exc:
-        raise ApiError(400, "BAD_REQUEST: body must be JSON") from exc
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise ApiError(400, "BAD_REQUEST: body must be a JSON object")
-    return body
-
-
 class Management:
     def __init__(
-        self, config: ServerConfig, admin: Admin, replay: Replay, api_token: str, webhooks: WebhookRest
+        self,
+        config: ServerConfig,
+        admin: Admin,
+        replay: Replay,
+        api_token: str,
+        extra: Sequence[RouteEntry] = (),
     ) -> None:
         self.config = config
-        self.webhooks = webhooks
+        self.extra = list(extra)
         self.admin = admin
         self.replay = replay
         self.api_token = api_token
@@ -111,7 +97,7 @@ class Management:
         return handle
 
     def routes(self) -> list[BaseRoute]:
-        table: list[tuple[str, Endpoint, list[str]]] = [
+        table: list[RouteEntry] = [
             ("/meetings", self.create_meeting, ["POST"]),
             ("/meetings", self.list_meetings, ["GET"]),
             ("/meetings/{meeting_id}", self.get_meeting, ["GET"]),
@@ -133,7 +119,7 @@ class Management:
             ("/sessions/{session_id}/participants", self.session_participants, ["GET"]),
             ("/sessions/{session_id}/participants/{peer_id}", self.session_participant, ["GET"]),
             ("/sessions/{session_id}/chat", self.session_chat, ["GET"]),
-            *self.webhooks.table(),
+            *self.extra,
         ]
         return [Route(PREFIX + path, self._wrap(fn), methods=methods) for path, fn, methods in table]
 

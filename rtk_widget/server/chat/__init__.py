@@ -1,0 +1,1 @@
+"""Chat rules independent of transport: payload validation, rate limits, the chat service."""

@@ -1,0 +1,1 @@
+"""Webhooks: registration REST, payloads, signing and durable delivery."""

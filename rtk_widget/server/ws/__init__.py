@@ -1,0 +1,1 @@
+"""The meeting socket at ``/ws``: handshake, dispatch, room and chat events, fan-out."""
