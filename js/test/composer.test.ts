@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
+import { idTag } from "../src/format/identity";
 import { Composer } from "../src/view/composer";
 
 function setup(max = 20) {
@@ -73,6 +74,16 @@ describe("Composer", () => {
     expect(sent[0]?.to).toEqual(["bob"]);
     composer.setParticipants([], "ada");
     expect(composer.recipient.value).toBe("");
+    // Someone named like you, or two people named alike, are told apart by their id tags.
+    composer.setParticipants(
+      [
+        { userId: "eve", displayName: "Ada (you)" },
+        { userId: "bob", displayName: "Bob" },
+      ],
+      "ada",
+      "Ada",
+    );
+    expect([...composer.recipient.options].map((o) => o.textContent)).toEqual(["Everyone", `Ada (you) ${idTag("eve")}`, "Bob"]);
   });
 
   it("holds attachments as removable chips and sends them with the text", () => {

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { Invoker } from "../src/invoke";
+import { Identities, idTag } from "../src/format/identity";
 import { MediaCache } from "../src/media";
 import type { WireMessage } from "../src/protocol";
 import { type RowContext, audienceLabel, extensionLabel, renderRow } from "../src/view/message-row";
@@ -28,6 +29,10 @@ function ctx(overrides: Partial<RowContext> = {}): RowContext {
     now: 1_700_000_000_000 + 10 * 60_000,
     editingId: null,
     confirmingDeleteId: null,
+    identities: new Identities([
+      { userId: "ada", displayName: "Ada Lovelace" },
+      { userId: "bob", displayName: "Bob" },
+    ]),
     ...overrides,
   };
 }
@@ -54,7 +59,8 @@ describe("message rows", () => {
   it("set your own messages apart and offer edit and delete on them only", () => {
     const own = row(makeMessage(3));
     expect(own.classList.contains("rtkw-own")).toBe(true);
-    expect(own.querySelector(".rtkw-you")?.textContent).toBe("(you)");
+    expect(own.querySelector(".rtkw-you")?.textContent).toBe("You");
+    expect(own.querySelector(".rtkw-id-tag")).toBeNull();
     const labels = [...own.querySelectorAll("button")].map((b) => b.getAttribute("aria-label"));
     expect(labels).toEqual(["Edit message", "Pin message", "Delete message"]);
     const other = row(makeMessage(1));
@@ -148,6 +154,35 @@ describe("message rows", () => {
     expect(el.querySelector(".rtkw-name")?.textContent).toBe("Mallory<U+202E>");
     expect(el.querySelector("bdi.rtkw-file-name")?.textContent).toBe("invoice<U+202E>fdp.exe");
     expect(el.textContent).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+  });
+
+  it("mark identity apart from the name: a You badge, an id tag for others, lookalikes flagged", () => {
+    // A participant who calls themselves "Ada Lovelace (you)": the name is theirs to choose, the marks are not.
+    const identities = new Identities([
+      { userId: "ada", displayName: "Ada Lovelace" },
+      { userId: "mallory", displayName: "Ada Lovelace (you)" },
+      { userId: "bob", displayName: "Bob" },
+    ]);
+    const spoof = row(makeMessage(1, { userId: "mallory", displayName: "Ada Lovelace (you)" }), true, ctx({ identities }));
+    const mine = row(makeMessage(3, { displayName: "Ada Lovelace" }), true, ctx({ identities }));
+    expect(spoof.querySelector(".rtkw-name")?.textContent).toBe("Ada Lovelace (you)");
+    expect(spoof.querySelector(".rtkw-you")).toBeNull();
+    const tag = spoof.querySelector(".rtkw-id-tag")!;
+    expect(tag.classList.contains("rtkw-lookalike")).toBe(true);
+    expect(tag.textContent).toContain(idTag("mallory"));
+    expect(mine.querySelector(".rtkw-you")?.textContent).toBe("You");
+    // Bob's name is his alone: a plain tag, no warning.
+    const bob = row(makeMessage(1), true, ctx({ identities }));
+    expect(bob.querySelector(".rtkw-id-tag")?.textContent).toBe(idTag("bob"));
+    expect(bob.querySelector(".rtkw-lookalike")).toBeNull();
+    // The marks are elements of their own, never part of the name's text.
+    expect(spoof.querySelector(".rtkw-name")?.contains(tag)).toBe(false);
+  });
+
+  it("show invisible characters at the edges of names instead of trimming them", () => {
+    const el = row(makeMessage(1, { displayName: "\uFEFFBob\u2028", userId: "bobby" }));
+    expect(el.querySelector(".rtkw-name")?.textContent).toBe("<U+FEFF>Bob<U+2028>");
+    expect(el.querySelector(".rtkw-lookalike")).not.toBeNull();
   });
 
   it("show the inline editor and the delete confirmation", () => {

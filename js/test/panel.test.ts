@@ -140,8 +140,14 @@ describe("the chat panel", () => {
     const { mount, kernel } = setup(100);
     const panel = mount();
     await vi.waitFor(() => expect(keys(panel)).toContain("m100"));
+    // Focus is somewhere else on the page (a notebook cell); a jump from Python must leave it there.
+    const cell = document.body.appendChild(document.createElement("textarea"));
+    cell.focus();
     kernel.push({ kind: "scroll-to", messageId: "m50" });
-    await vi.waitFor(() => expect(keys(panel)).toContain("m50"));
+    await vi.waitFor(() => expect(panel.root.querySelector("article[data-key='m50']")?.classList.contains("rtkw-highlight")).toBe(true));
+    expect(document.activeElement).toBe(cell);
+    // The message holds the list's tab stop, so Tab into the list lands on it.
+    expect(panel.root.querySelector<HTMLElement>("article[data-key='m50']")!.tabIndex).toBe(0);
   });
 
   it("edits your message inline: Enter saves, Escape cancels", async () => {

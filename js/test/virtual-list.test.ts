@@ -117,6 +117,24 @@ describe("VirtualList", () => {
     expect(rows().some((r) => r.dataset.key === "i101")).toBe(false);
   });
 
+  it("at the bottom of a partial window, keeps the reader's place as the next pages arrive", () => {
+    const { list, scrollTo, topOf, scroller } = setup();
+    list.setItems(items(0, 200), false);
+    scrollTo(list.totalHeight);
+    expect(list.isAtBottom()).toBe(true);
+    const before = topOf("i199") - scroller.scrollTop;
+    // The next page, then the one that reaches the newest item: the reader stays on i199.
+    list.setItems(items(0, 300), false);
+    expect(topOf("i199") - scroller.scrollTop).toBeCloseTo(before, 3);
+    list.setItems(items(100, 400), true);
+    expect(topOf("i199") - scroller.scrollTop).toBeCloseTo(before, 3);
+    expect(list.isAtBottom()).toBe(false);
+    // Once the reader reaches the newest item, new items are followed again.
+    scrollTo(list.totalHeight);
+    list.setItems(items(100, 401), true);
+    expect(list.isAtBottom()).toBe(true);
+  });
+
   it("scrolls to a row by key and reuses rendered rows", () => {
     const { list, rows, renders } = setup();
     const all = items(0, 10_000);

@@ -1,4 +1,5 @@
 import { Listeners, button, h } from "../dom";
+import { Identities, idTag } from "../format/identity";
 import { formatSize } from "../format/size";
 import { codePointLength, displayText } from "../format/text";
 import type { Participant } from "../traits";
@@ -101,13 +102,20 @@ export class Composer {
     this.refresh();
   }
 
-  /** Fills the recipient list: "Everyone" plus every participant but yourself. */
-  setParticipants(participants: readonly Participant[], selfId: string | null): void {
+  /**
+   * Fills the recipient list: "Everyone" plus every participant but yourself; a name that reads
+   * like another's (or like `selfName`) carries its user id tag, so the choice is never a guess.
+   */
+  setParticipants(participants: readonly Participant[], selfId: string | null, selfName?: string): void {
     const selected = this.recipient.value;
     const options = [h("option", { text: "Everyone", attrs: { value: "" } })];
+    const identities = new Identities(participants);
+    if (selfId !== null && selfName !== undefined) identities.add({ userId: selfId, displayName: selfName });
     for (const p of participants) {
       if (p.userId === selfId) continue;
-      options.push(h("option", { text: displayText(p.displayName, 40), attrs: { value: p.userId } }));
+      const name = displayText(p.displayName, 40);
+      const text = identities.collides(p) ? `${name} ${idTag(p.userId)}` : name;
+      options.push(h("option", { text, attrs: { value: p.userId } }));
     }
     this.recipient.replaceChildren(...options);
     this.recipient.value = options.some((o) => o.value === selected) ? selected : "";

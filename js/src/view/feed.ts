@@ -1,4 +1,5 @@
 import { Listeners, h } from "../dom";
+import { Identities, type Person } from "../format/identity";
 import { displayText } from "../format/text";
 import { RELATIVE_TIME_REFRESH_MS, formatRelativeTime } from "../format/time";
 import { type MediaCache, downloadAttachment } from "../media";
@@ -17,6 +18,8 @@ export interface Viewer {
   mediaMode: MediaMode;
   maxTextLength: number;
   nameOf(userId: string): string | null;
+  /** Everyone in the meeting now, yourself included. */
+  people: readonly Person[];
 }
 
 export interface FeedDeps {
@@ -52,6 +55,7 @@ export class Feed {
   /** The message that holds the list's one tab stop (roving tabindex); null: the newest rendered. */
   private activeKey: string | null = null;
   private rowOrder: string[] = [];
+  private identities = new Identities();
   private readonly clock: ReturnType<typeof setInterval>;
 
   constructor(private readonly deps: FeedDeps) {
@@ -118,6 +122,7 @@ export class Feed {
     this.state = state;
     const viewer = this.deps.viewer();
     const messages = windowMessages(state);
+    this.noteIdentities(viewer.people, messages);
     const rows = buildRows(messages, state.pending, viewer.selfId, this.rows);
     this.rows = new Map(rows.map((row) => [row.key, row]));
     this.rowOrder = rows.map((row) => row.key);
@@ -125,10 +130,19 @@ export class Feed {
     const wasAtBottom = this.list.count === 0 || this.list.isAtBottom();
     // Before setItems, so the list measures the marker with the rows it lays out below it.
     this.startMarker.textContent = state.loaded && !state.hasOlder ? "Start of the chat" : "";
-    this.list.setItems(rows);
+    this.list.setItems(rows, state.atLatest);
     this.content.setAttribute("aria-busy", String(!state.loaded));
     if (state.loaded || !previous) this.historyNote.textContent = state.loaded ? "" : "Loading messages…";
     this.noteNewMessages(previous, messages, viewer.selfId, wasAtBottom);
+  }
+
+  /** Collects the names in view; when the set of lookalikes changes, every row renders again. */
+  private noteIdentities(people: readonly Person[], messages: readonly WireMessage[]): void {
+    const identities = new Identities(people);
+    for (const m of messages) identities.add({ userId: m.userId, displayName: m.displayName || m.userId });
+    const before = this.identities.colliding().join(",");
+    this.identities = identities;
+    if (identities.colliding().join(",") !== before) this.rows = new Map();
   }
 
   /** Forces every row to render again (the viewer or permissions changed). */
@@ -137,16 +151,23 @@ export class Feed {
     if (this.state) this.sync(this.state);
   }
 
-  /** Loads the pages around a message if needed, scrolls to it and focuses it. */
-  async jumpTo(messageId: string): Promise<boolean> {
+  /**
+   * Loads the pages around a message if needed, scrolls to it and highlights it. Keyboard focus
+   * is the user's: it moves to the message only for `{ focus: true }`, which callers pass when
+   * the user's own click or key in the panel asked for the jump (never for `scroll_to` from
+   * Python, which would pull the notebook's active cell back to the widget).
+   */
+  async jumpTo(messageId: string, options: { focus?: boolean } = {}): Promise<boolean> {
     const found = await this.deps.session.jumpTo(messageId);
     if (!found || !this.list.scrollToKey(messageId)) {
       this.deps.showError({ code: "not_found", message: "" });
       return false;
     }
+    this.activeKey = messageId;
+    this.syncTabStop();
     const el = this.list.elementFor(messageId);
     el?.classList.add("rtkw-highlight");
-    el?.focus({ preventScroll: true });
+    if (options.focus) el?.focus({ preventScroll: true });
     return true;
   }
 
@@ -215,6 +236,7 @@ export class Feed {
       now: Date.now(),
       editingId: this.editingId,
       confirmingDeleteId: this.confirmingDeleteId,
+      identities: this.identities,
     };
   }
 

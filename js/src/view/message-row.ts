@@ -1,5 +1,6 @@
 import { button, h, setAttr } from "../dom";
 import { renderRichText } from "../format/markdown";
+import { type Identities, idTag } from "../format/identity";
 import { formatSize } from "../format/size";
 import { avatarHue, displayText, initials, neutralise } from "../format/text";
 import { formatFullTime, formatRelativeTime } from "../format/time";
@@ -37,6 +38,8 @@ export interface RowContext {
   now: number;
   editingId: string | null;
   confirmingDeleteId: string | null;
+  /** Names in view, so a sender whose name reads like someone else's is marked. */
+  identities: Identities;
 }
 
 /** A text button; `accessibleName` adds context for screen readers ("Edit" → "Edit message"). */
@@ -79,6 +82,27 @@ export function audienceLabel(message: WireMessage, ctx: Pick<RowContext, "selfI
   return rest.length ? `to you, ${rest.join(", ")}` : "to you";
 }
 
+/**
+ * Who sent it, in a mark no display name can forge: a "You" badge (styled unlike any name) on
+ * your own messages, a tag from the user id on everyone else's, flagged when the name reads
+ * like another participant's (or like yours).
+ */
+export function identityMark(message: WireMessage, own: boolean, ctx: Pick<RowContext, "identities">): HTMLElement {
+  if (own) return h("span", { className: "rtkw-you", text: "You", attrs: { title: "Sent by you" } });
+  const lookalike = ctx.identities.collides({ userId: message.userId, displayName: message.displayName || message.userId });
+  const tag = h("span", {
+    className: `rtkw-id-tag${lookalike ? " rtkw-lookalike" : ""}`,
+    text: lookalike ? `⚠ ${idTag(message.userId)}` : idTag(message.userId),
+    attrs: {
+      title: lookalike
+        ? "Another participant's name reads the same as this one; the tag (from the user id) tells them apart"
+        : "Tag from this person's user id",
+    },
+  });
+  if (lookalike) setAttr(tag, "aria-label", `${idTag(message.userId)}, a different person with a similar name`);
+  return tag;
+}
+
 function header(message: WireMessage, own: boolean, ctx: RowContext): HTMLElement {
   const name = displayText(message.displayName || message.userId);
   const avatar = h("div", { className: "rtkw-avatar", text: initials(message.displayName), attrs: { "aria-hidden": "true" } });
@@ -94,7 +118,7 @@ function header(message: WireMessage, own: boolean, ctx: RowContext): HTMLElemen
   return h("div", { className: "rtkw-header" }, [
     avatar,
     h("bdi", { className: "rtkw-name", text: name }),
-    own ? h("span", { className: "rtkw-you", text: "(you)" }) : null,
+    identityMark(message, own, ctx),
     time,
     audience ? h("span", { className: "rtkw-badge rtkw-private", text: audience }) : null,
   ]);

@@ -52,8 +52,10 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
 
   const viewer = (): Viewer => {
     const self = readSelfInfo(model.get("self_info"));
-    const names = new Map(readParticipants(model.get("participants")).map((p) => [p.userId, p.displayName]));
+    const participants = readParticipants(model.get("participants"));
+    const names = new Map(participants.map((p) => [p.userId, p.displayName]));
     return {
+      people: self ? [...participants, { userId: self.userId, displayName: self.displayName }] : participants,
       selfId: self?.userId ?? null,
       canPin: self?.permissions.canPin ?? false,
       mediaMode: readMediaMode(model.get("media_mode")),
@@ -79,7 +81,7 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
   };
 
   const feed = new Feed({ session, media, viewer, openImage, showError, ...(deps.measure ? { measure: deps.measure } : {}) });
-  const pinned = new PinnedBar((id) => void feed.jumpTo(id));
+  const pinned = new PinnedBar((id) => void feed.jumpTo(id, { focus: true }));
   const composer = new Composer({
     onSend: ({ text, files, to }) => {
       status.clearError();
@@ -109,7 +111,7 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
     status.setConnection(kernelLive ? readString(model.get("connection_state")) : NO_KERNEL);
     const limits = readLimits(model.get("limits"));
     composer.setLimits(limits.maxTextLength, limits.maxUploadBytes);
-    composer.setParticipants(readParticipants(model.get("participants")), self?.userId ?? null);
+    composer.setParticipants(readParticipants(model.get("participants")), self?.userId ?? null, self?.displayName);
     composer.setPermissions(
       self?.permissions.canSend ?? true,
       self?.permissions.canSendFiles ?? true,

@@ -49,6 +49,7 @@ export class VirtualList<T> {
   };
   private range = { start: 0, end: 0 };
   private stickToBottom = true;
+  private endsAtNewest = true;
   private leadHeight = 0;
   private lastSetTop = Number.NaN;
 
@@ -90,10 +91,16 @@ export class VirtualList<T> {
     return scrollTop + clientHeight >= this.totalHeight - BOTTOM_SLACK_PX;
   }
 
-  /** Replaces the items, keeping the reader's place (or the bottom, if they were there). */
-  setItems(items: T[]): void {
+  /**
+   * Replaces the items, keeping the reader's place (or the bottom, if they were there and the
+   * list ended at the newest item). `atEnd` says whether the new last item is the newest there
+   * is: at the bottom of a partial window, items appended (the next page) must not pull the
+   * reader past themselves, and a page that reaches the newest is read from where the reader is.
+   */
+  setItems(items: T[], atEnd = true): void {
     const anchor = this.captureAnchor();
-    const atBottom = this.stickToBottom;
+    const atBottom = this.following();
+    this.endsAtNewest = atEnd;
     this.items = items;
     if (this.heights.size > 2 * items.length + 100) this.pruneHeights();
     this.recomputeOffsets();
@@ -135,7 +142,7 @@ export class VirtualList<T> {
   /** Renders the rows in view (plus overscan) and measures them. */
   update(): void {
     const { scroller } = this.options;
-    const follow = this.stickToBottom;
+    const follow = this.following();
     for (let pass = 0; pass < 3; pass++) {
       const anchor = this.captureAnchor();
       this.renderRange();
@@ -160,6 +167,11 @@ export class VirtualList<T> {
     this.top.remove();
     this.bottom.remove();
     this.options.lead?.remove();
+  }
+
+  /** Whether to keep the bottom in view: the reader is there and the list ends at the newest item. */
+  private following(): boolean {
+    return this.stickToBottom && this.endsAtNewest;
   }
 
   private setScrollTop(value: number): void {
@@ -275,7 +287,7 @@ export class VirtualList<T> {
 
   /** A row, the lead or the viewport changed size (an image loaded, fonts arrived, a resize). */
   private remeasure(): void {
-    const follow = this.stickToBottom;
+    const follow = this.following();
     const anchor = this.captureAnchor();
     const leadChanged = this.measureLead();
     const changed = this.measureRendered() || leadChanged;
