@@ -10,7 +10,7 @@ from __future__ import annotations
 from rtk_widget.client.chat import Chat
 from rtk_widget.client.chat_requests import MessagePage
 from rtk_widget.client.chat_state import ChatUpdateEvent, PinEvent
-from rtk_widget.client.connection import Backoff, ConnectionState
+from rtk_widget.client.connection import Backoff, ConnectionInfo, ConnectionState
 from rtk_widget.client.errors import (
     AuthenticationError,
     ChatError,
@@ -40,6 +40,7 @@ __all__ = [
     "ChatError",
     "ChatPermissions",
     "ChatUpdateEvent",
+    "ConnectionInfo",
     "ConnectionLostError",
     "ConnectionState",
     "ConnectionUpdate",

@@ -38,11 +38,13 @@ from rtk_widget.wire.events import ERROR_EVENTS, PING, PONG
 logger = logging.getLogger("rtk_widget")
 
 PING_TIMEOUT = 30.0
-"""Seconds of silence after which the SDK (PING mode) closes the socket and reconnects."""
+"""Seconds without a frame from the server after which the socket counts as dead (the SDK's)."""
 CLIENT_PING_INTERVAL = 15.0
-"""On RealtimeKit's host the client sends ``"2"`` this often instead."""
+"""On RealtimeKit's host the client sends ``"2"`` this often (the SDK's)."""
 DEFAULT_REQUEST_TIMEOUT = 20.0
 """The SDK's ``sendMessagePromise`` timeout."""
+AUTH_CLOSE_CODES = {4001: "the token was refused", 4003: "the participant or meeting is no longer allowed"}
+"""Close codes by which the server says the token will not be accepted again: no point retrying."""
 
 
 class ConnectionState(enum.StrEnum):
@@ -57,16 +59,55 @@ class ConnectionState(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectionInfo:
+    """Where a meeting's connection stands (``Meeting.connection_info``, and the payload of
+    ``socketConnectionUpdate``, raised whenever any field changes).
+
+    While ``RECONNECTING`` it is either waiting (``next_attempt_at`` set) or trying
+    (``next_attempt_at`` None); ``FAILED`` means the client stopped trying:
+    ``Meeting.reconnect()`` starts again.
+    """
+
+    state: ConnectionState
+    attempt: int = 0
+    """The reconnection attempt of the current outage, under way or next; 0 while connected."""
+    next_attempt_at: float | None = None
+    """While waiting to retry: when the next attempt starts, in ``time.time()`` seconds."""
+    next_attempt_monotonic: float | None = None
+    """The same moment on ``time.monotonic()`` (for countdowns that clock changes cannot skew)."""
+    reason: str | None = None
+    """Why the connection is down: the last drop or failed attempt while reconnecting, why the
+    client gave up when failed; None while connecting the first time, connected or left."""
+
+
+@dataclass(frozen=True, slots=True)
 class Backoff:
-    """Full-jitter exponential backoff between reconnection attempts (the SDK's: 1 s base, 10 s cap)."""
+    """When to retry after the socket drops.
+
+    The first attempt after a working session (one that joined the room) waits up to
+    ``first`` seconds: most drops are blips, and the jitter keeps a room's clients from
+    all arriving at once. Each later attempt of the same outage waits full-jitter
+    exponential time (the SDK's: up to ``base`` s, doubling, at most ``cap`` s).
+    ``max_attempts`` bounds one outage; None (default) keeps trying until ``leave()``.
+    Refused tokens (a revoked or expired token, a removed participant) stop at once.
+    """
 
     base: float = 1.0
     cap: float = 10.0
-    max_attempts: int = 50
+    max_attempts: int | None = None
+    first: float = 0.1
+
+    def __post_init__(self) -> None:
+        if min(self.base, self.cap, self.first) < 0:
+            raise ValueError(f"Backoff delays must not be negative: {self}")
+        if self.max_attempts is not None and self.max_attempts < 1:
+            raise ValueError(f"Backoff(max_attempts=...) must be at least 1 or None, got {self.max_attempts}")
 
     def delay(self, attempt: int) -> float:
-        """Seconds to wait before attempt number ``attempt`` (1-based)."""
-        return random.uniform(0, min(self.cap, self.base * 2 ** min(attempt - 1, 30)))
+        """Seconds to wait before attempt number ``attempt`` (1-based) of an outage."""
+        if attempt <= 1:
+            return random.uniform(0, min(self.first, self.cap))
+        return random.uniform(0, min(self.cap, self.base * 2 ** min(attempt - 2, 30)))
 
 
 class _SocketGone(Exception):
@@ -87,11 +128,27 @@ class _Pending:
 OnOpen = Callable[[bool], Awaitable[None]]
 
 
+class _Liveness:
+    """When the socket last heard from the server."""
+
+    def __init__(self) -> None:
+        self.monotonic = self.wall = 0.0
+        self.heard()
+
+    def heard(self) -> None:
+        self.monotonic, self.wall = time.monotonic(), time.time()
+
+    def silence(self) -> float:
+        # The monotonic clock stops while a laptop sleeps and the wall clock does not: after a
+        # wake-up the silence is known at the next check, not a full ping timeout later.
+        return max(time.monotonic() - self.monotonic, time.time() - self.wall)
+
+
 class Connection:
     """One logical connection to a meeting socket, reconnected as needed."""
 
     def __init__(self, url: Callable[[], str], *, peer_id: str, on_push: Callable[[Frame], None],
-                 on_open: OnOpen, on_state: Callable[[ConnectionState, int], None], client_pings: bool,
+                 on_open: OnOpen, on_state: Callable[[ConnectionInfo], None], client_pings: bool,
                  backoff: Backoff | None = None, request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
                  ping_timeout: float = PING_TIMEOUT, transport: Transport | None = None) -> None:
         self._url = url
@@ -105,16 +162,27 @@ class Connection:
         self.request_timeout = request_timeout
         self.ping_timeout = ping_timeout
         self.client_ping_interval = CLIENT_PING_INTERVAL
-        self.state = ConnectionState.IDLE
+        self.info = ConnectionInfo(ConnectionState.IDLE)
         self._pending: dict[str, _Pending] = {}
         self._ws: ClientConnection | None = None
         self._generation = 0
+        self._joins = 0
         self._ready = asyncio.Event()
+        self._wake = asyncio.Event()
         self._opened_once = False
-        self._closing = False
+        self._left = False
+        self._server_answers_pings = False
+        self._drop_reason: str | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._first_open: asyncio.Future[None] | None = None
+        self._attempt_waiters: list[asyncio.Future[None]] = []
+        self._background: set[asyncio.Task[None]] = set()
         self._ids = itertools.count(1)
+
+    @property
+    def state(self) -> ConnectionState:
+        """The current state (``info.state``)."""
+        return self.info.state
 
     # ----- lifecycle -----
 
@@ -127,20 +195,46 @@ class Connection:
 
     async def close(self) -> None:
         """Close for good: pending requests fail with :class:`ConnectionLostError`."""
-        self._closing = True
-        self._fail_all(ConnectionLostError("the meeting was left"))
+        self._left = True
+        left = ConnectionLostError("the meeting was left")
+        self._fail_all(left)
+        self._settle_attempt(left)
         if self._ws is not None:
             await self._ws.close()
         if self._supervisor is not None:
             self._supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
-        self._set_state(ConnectionState.DISCONNECTED, 0)
+        self._publish(ConnectionInfo(ConnectionState.DISCONNECTED))
 
     def drop(self) -> None:
         """Close the current socket without leaving (the connection reconnects); for tests and recovery."""
         if self._ws is not None:
-            asyncio.get_running_loop().create_task(self._ws.close(code=4000, reason="dropped"))
+            self._drop_reason = "the connection was dropped on purpose (drop_connection)"
+            self._in_background(self._ws.close(code=4000, reason="dropped"))
+
+    async def reconnect(self) -> None:
+        """Try to connect now: start again after FAILED, or end a RECONNECTING wait early.
+
+        Returns once connected (at once if already connected); raises the error of this
+        attempt if it fails (while RECONNECTING the client keeps retrying afterwards).
+        """
+        if self._left:
+            raise ConnectionLostError("the meeting was left")
+        if self.state is ConnectionState.CONNECTED:
+            return
+        outcome: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._attempt_waiters.append(outcome)
+        try:
+            if self._supervisor is None or self._supervisor.done():
+                self._supervisor = asyncio.get_running_loop().create_task(
+                    self._supervise(), name="rtk-widget-socket")
+            else:
+                self._wake.set()
+            await outcome
+        finally:
+            if outcome in self._attempt_waiters:
+                self._attempt_waiters.remove(outcome)
 
     # ----- requests -----
 
@@ -159,8 +253,11 @@ class Connection:
         typed :class:`ChatError`; no answer within ``answer_within`` s raises
         :class:`RequestTimeoutError`.
         """
-        if self._closing:
+        if self._left:
             raise ConnectionLostError("the meeting was left")
+        if self.state is ConnectionState.FAILED:
+            raise ConnectionLostError(f"the connection failed ({self.info.reason}); "
+                                      "meeting.reconnect() tries again")
         request_id = request_id or self.new_id()
         future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
         pending = _Pending(event, payload, future, resend=resend and not internal, internal=internal)
@@ -221,50 +318,82 @@ class Connection:
 
     # ----- socket loop -----
 
-    def _set_state(self, state: ConnectionState, attempt: int) -> None:
-        if state != self.state:
-            self.state = state
-            self._on_state(state, attempt)
+    def _publish(self, info: ConnectionInfo) -> None:
+        if info != self.info:
+            self.info = info
+            self._on_state(info)
+
+    def _settle_attempt(self, error: ChatError | None) -> None:
+        """Answer every ``reconnect()`` waiting for the outcome of the attempt that just ended."""
+        waiters, self._attempt_waiters = self._attempt_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                if error is None:
+                    waiter.set_result(None)
+                else:
+                    waiter.set_exception(error)
 
     async def _supervise(self) -> None:
-        attempt = 0
-        while not self._closing:
-            self._set_state(ConnectionState.RECONNECTING if self._opened_once else ConnectionState.CONNECTING,
-                            attempt)
+        attempt = 1 if self._opened_once else 0  # in this outage; a session that joins ends it
+        reason: str | None = self.info.reason if self.state is ConnectionState.FAILED else None
+        while not self._left:
+            state = ConnectionState.RECONNECTING if self._opened_once else ConnectionState.CONNECTING
+            self._publish(ConnectionInfo(state, attempt, reason=reason))
+            joins = self._joins
             try:
-                await self._session()
-                attempt = 0
+                reason = await self._session()
+                failure: ChatError = ConnectionLostError(reason)
             except AuthenticationError as exc:
-                self._give_up(exc)
+                self._give_up(exc, str(exc))
                 return
             except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed, _SocketGone, ChatError) as exc:
+                reason = _describe(exc)
+                failure = exc if isinstance(exc, ChatError) else ConnectionLostError(
+                    f"Unable to connect to the meeting socket: {reason}")
                 if not self._opened_once:
                     # The first join fails fast: a wrong URL or a refused join is not a blip.
-                    error = exc if isinstance(exc, ChatError) else ConnectionLostError(
-                        f"Unable to connect to the meeting socket: {exc!r}")
-                    self._give_up(error)
+                    self._give_up(failure, reason)
                     return
-                logger.info("rtk-widget socket dropped: %r", exc)
-            if self._closing:
+            if self._left:
                 return
+            logger.info("rtk-widget socket dropped: %s", reason)
+            if self._joins != joins:
+                attempt = 0
+            else:
+                self._settle_attempt(failure)
             attempt += 1
-            if attempt > self.backoff.max_attempts:
-                self._give_up(ConnectionLostError(f"gave up after {attempt - 1} reconnection attempts"))
+            limit = self.backoff.max_attempts
+            if limit is not None and attempt > limit:
+                self._give_up(ConnectionLostError(f"gave up after {limit} reconnection attempts: {reason}"),
+                              f"gave up after {limit} reconnection attempts; last: {reason}")
                 return
-            self._set_state(ConnectionState.RECONNECTING, attempt)
-            await asyncio.sleep(self.backoff.delay(attempt))
+            delay = self.backoff.delay(attempt)
+            self._publish(ConnectionInfo(ConnectionState.RECONNECTING, attempt, time.time() + delay,
+                                         time.monotonic() + delay, reason))
+            await self._pause(delay)
 
-    def _give_up(self, error: ChatError) -> None:
-        self._closing = True
+    async def _pause(self, delay: float) -> None:
+        """Wait ``delay`` s before the next attempt, or less if ``reconnect()`` asks."""
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), delay)
+
+    def _give_up(self, error: ChatError, reason: str) -> None:
         self._fail_all(error)
-        self._set_state(ConnectionState.FAILED, 0)
+        self._settle_attempt(error)
+        self._publish(ConnectionInfo(ConnectionState.FAILED, reason=reason))
         if self._first_open is not None and not self._first_open.done():
             self._first_open.set_exception(error)
 
-    async def _session(self) -> None:
+    async def _session(self) -> str:
+        """One socket from opening to its end; returns why it ended.
+
+        Raises :class:`AuthenticationError` when the server refuses the token (HTTP 401/403
+        on the upgrade, or a 4001/4003 close), else the error that stopped the opening.
+        """
         url = self._url()
         try:
-            ws = await connect(url, open_timeout=5, ping_interval=None, max_size=2**24,
+            ws = await connect(url, open_timeout=5, ping_interval=None, close_timeout=2, max_size=2**24,
                                compression=None, **self._transport.websocket_options(url))
         except ssl.SSLError as exc:
             raise TLSError(tls_failure_message(url, exc)) from exc
@@ -275,19 +404,31 @@ class Connection:
             raise
         self._ws = ws
         self._generation += 1
+        self._drop_reason = None
         reader = asyncio.get_running_loop().create_task(self._read(ws))
         try:
-            await self._on_open(self._opened_once)
-            await self._flush_pending()
+            try:
+                await self._on_open(self._opened_once)
+                await self._flush_pending()
+            except (_SocketGone, ChatError) as exc:
+                _raise_if_refused(ws)
+                if isinstance(exc, _SocketGone):
+                    raise ConnectionLostError(f"{_closed_because(ws)} while joining") from None
+                raise
             self._opened_once = True
-            self._set_state(ConnectionState.CONNECTED, 0)
+            self._joins += 1
+            self._publish(ConnectionInfo(ConnectionState.CONNECTED))
+            self._settle_attempt(None)
             if self._first_open is not None and not self._first_open.done():
                 self._first_open.set_result(None)
-            await reader
+            with contextlib.suppress(ConnectionClosed):
+                await reader
         finally:
             self._socket_closed()
             reader.cancel()
             await ws.close()
+        _raise_if_refused(ws)
+        return self._drop_reason or _closed_because(ws)
 
     def _socket_closed(self) -> None:
         """Requests that must not outlive the socket fail now; the others wait for a resend."""
@@ -300,14 +441,16 @@ class Connection:
                     else ConnectionLostError("the socket dropped before an answer"))
 
     async def _read(self, ws: ClientConnection) -> None:
-        last_seen = time.monotonic()
-        keepalive = asyncio.get_running_loop().create_task(self._keepalive(ws, lambda: last_seen))
+        liveness = _Liveness()
+        keepalive = asyncio.get_running_loop().create_task(self._keepalive(ws, liveness))
         try:
             async for data in ws:
-                last_seen = time.monotonic()
+                liveness.heard()
                 if isinstance(data, str):
                     if data == PING:
                         await ws.send(PONG)
+                    elif data == PONG:
+                        self._server_answers_pings = True
                     continue
                 self._handle(data)
         finally:
@@ -315,19 +458,42 @@ class Connection:
             if self._ws is ws:
                 self._socket_closed()
 
-    async def _keepalive(self, ws: ClientConnection, last_seen: Callable[[], float]) -> None:
-        try:
-            while True:
-                if self._client_pings:
-                    await asyncio.sleep(self.client_ping_interval)
-                    await ws.send(PING)
-                else:
-                    await asyncio.sleep(max(0.05, self.ping_timeout / 6))
-                    if time.monotonic() - last_seen() > self.ping_timeout:
-                        await ws.close(code=3002, reason="Ping timeout")
-                        return
-        except ConnectionClosed:
-            return  # the reader sees the close and the supervisor reconnects
+    async def _keepalive(self, ws: ClientConnection, liveness: _Liveness) -> None:
+        """Find a dead link within ``ping_timeout``, even one that fails silently.
+
+        After half the timeout of silence the client asks with a ``"2"`` (an rtk-widget server
+        answers ``"3"``); on RealtimeKit's host it also pings every ``client_ping_interval``
+        like the SDK. The timeout itself applies on a PING-mode socket, and on RealtimeKit's
+        once its server has answered a ping (else a quiet but healthy socket would be cut).
+        A dead socket is aborted, not closed: a closing handshake cannot cross a dead link.
+        """
+        check_every = max(0.02, self.ping_timeout / 8)
+        next_client_ping = time.monotonic() + self.client_ping_interval
+        probed_silence_of = -1.0
+        while True:
+            await asyncio.sleep(check_every)
+            silence = liveness.silence()
+            if silence >= self.ping_timeout and (not self._client_pings or self._server_answers_pings):
+                self._drop_reason = (f"no answer from the server for {silence:.1f} s "
+                                     f"(ping timeout {self.ping_timeout:g} s)")
+                ws.transport.abort()
+                return
+            if self._client_pings and time.monotonic() >= next_client_ping:
+                next_client_ping = time.monotonic() + self.client_ping_interval
+                self._in_background(ws.send(PING))
+            elif silence >= self.ping_timeout / 2 and probed_silence_of != liveness.monotonic:
+                probed_silence_of = liveness.monotonic
+                self._in_background(ws.send(PING))
+
+    def _in_background(self, work: Awaitable[None]) -> None:
+        """Run a socket write without waiting for it (a write into a dead link may block)."""
+        async def quietly() -> None:
+            with contextlib.suppress(ConnectionClosed):
+                await work
+
+        task = asyncio.get_running_loop().create_task(quietly())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _handle(self, data: bytes) -> None:
         try:
@@ -348,6 +514,35 @@ class Connection:
             logger.exception("rtk-widget: handling event %s failed", frame.event)
         if pending is not None and pending.event == frame.event and not pending.future.done():
             pending.future.set_result(frame)
+
+
+def _raise_if_refused(ws: ClientConnection) -> None:
+    """Raise :class:`AuthenticationError` if the server closed ``ws`` refusing the token."""
+    received = ws.protocol.close_rcvd
+    if received is not None and received.code in AUTH_CLOSE_CODES:
+        detail = f": {received.reason}" if received.reason else ""
+        raise AuthenticationError(f"{AUTH_CLOSE_CODES[received.code]} (close code {received.code}{detail})")
+
+
+def _closed_because(ws: ClientConnection) -> str:
+    received = ws.protocol.close_rcvd
+    if received is None:
+        return "the connection was cut (no close frame)"
+    detail = f": {received.reason}" if received.reason else ""
+    return f"the server closed the connection (code {received.code}{detail})"
+
+
+def _describe(exc: BaseException) -> str:
+    """A short reason for a failed attempt, for ``ConnectionInfo.reason``."""
+    if isinstance(exc, InvalidStatus):
+        return f"the server refused the connection (HTTP {exc.response.status_code})"
+    if isinstance(exc, TimeoutError):
+        return "the server did not answer in time"
+    if isinstance(exc, OSError):
+        return f"cannot reach the server ({exc.strerror or exc})"
+    if isinstance(exc, _SocketGone | ConnectionClosed):
+        return "the connection was cut"
+    return str(exc) or type(exc).__name__
 
 
 def _error_of(frame: Frame) -> ChatError:

@@ -7,7 +7,8 @@ Three ways in::
     Meeting(token)                                       # RealtimeKit (realtime.cloudflare.com)
 
 Meeting events (``on``/``once``/``off``): ``socketConnectionUpdate``
-(:class:`ConnectionUpdate`), ``roomJoined`` and ``roomLeft`` (None).
+(:class:`ConnectionInfo`, whenever the connection's state, attempt, next attempt time or
+reason changes), ``roomJoined`` and ``roomLeft`` (None).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 import uuid
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from rtk_widget.client.chat import Chat, ChatSession
-from rtk_widget.client.connection import Backoff, Connection, ConnectionState
+from rtk_widget.client.connection import PING_TIMEOUT, Backoff, Connection, ConnectionInfo, ConnectionState
 from rtk_widget.client.errors import (
     AuthenticationError,
     ChatError,
@@ -53,12 +53,8 @@ CHAT_EVENTS = frozenset({Event.SEND_MESSAGE_TO_ROOM, Event.SEND_MESSAGE_TO_PEERS
                          Event.DELETE_MESSAGE, Event.PIN_MESSAGE})
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectionUpdate:
-    """Payload of ``socketConnectionUpdate``: the new state and the reconnection attempt (0 when none)."""
-
-    state: ConnectionState
-    reconnection_attempt: int
+ConnectionUpdate = ConnectionInfo
+"""The payload of ``socketConnectionUpdate`` under its earlier name."""
 
 
 class Meeting(EventSource):
@@ -68,9 +64,12 @@ class Meeting(EventSource):
     read like the SDK does (no signature check); a token without one raises
     :class:`AuthenticationError`. ``base_url`` selects an rtk-widget server; without
     it ``base_uri`` follows RealtimeKit's layout (``https://api.<base_uri>``).
-    ``backoff`` tunes reconnection, ``request_timeout`` every request (20 s like the
-    SDK), ``dispatcher`` where callbacks run (default: Jupyter's main thread, or one
-    callback thread in scripts).
+    ``backoff`` tunes reconnection (by default it retries for as long as the meeting is
+    joined, and stops only for a refused token; see :class:`Backoff`), ``request_timeout``
+    every request (20 s like the SDK), ``ping_timeout`` how long the socket may stay
+    silent before it counts as dead and is replaced (30 s like the SDK; the client
+    pings after half of it), ``dispatcher`` where callbacks run (default: Jupyter's main
+    thread, or one callback thread in scripts).
 
     ``verify`` is what HTTPS and WSS trust, for REST, uploads, downloads and the socket
     alike: ``True`` (default) the system's CAs, a path to a PEM file with the server's
@@ -82,7 +81,7 @@ class Meeting(EventSource):
 
     def __init__(self, token: str, *, base_url: str | None = None, base_uri: str = DEFAULT_BASE_URI,
                  request_timeout: float = 20.0, backoff: Backoff | None = None,
-                 dispatcher: Dispatcher | None = None, ping_timeout: float = 30.0,
+                 dispatcher: Dispatcher | None = None, ping_timeout: float = PING_TIMEOUT,
                  verify: Verify = True) -> None:
         self._claims = parse_token(token)
         self._transport = Transport(verify)
@@ -91,6 +90,9 @@ class Meeting(EventSource):
         self._base_uri = base_uri
         self._request_timeout = request_timeout
         self._backoff = backoff or Backoff()
+        if ping_timeout <= 0:
+            raise ValueError(f"Meeting(ping_timeout=...) must be a positive number of seconds, "
+                             f"got {ping_timeout}")
         self._ping_timeout = ping_timeout
         self._api_base = (endpoints_for_base_url(base_url).api_base if base_url
                           else endpoints_for_base_uri(base_uri, None).api_base)
@@ -107,11 +109,11 @@ class Meeting(EventSource):
         self._me: SelfParticipant | None = None
         self._connection: Connection | None = None
         self._http: httpx.AsyncClient | None = None
-        self._state = ConnectionState.IDLE
+        self._info = ConnectionInfo(ConnectionState.IDLE)
         self._joined = False
 
     def __repr__(self) -> str:
-        return f"<Meeting {self.meeting_id} {self._state.value}>"
+        return f"<Meeting {self.meeting_id} {self._info.state.value}>"
 
     @classmethod
     def local(cls, display_name: str = "Participant", *, meeting: Meeting | str | None = None,
@@ -154,8 +156,13 @@ class Meeting(EventSource):
     @property
     def connection_state(self) -> ConnectionState:
         """The socket's state; changes are announced by ``socketConnectionUpdate``."""
-        return self._state
+        return self._info.state
 
+    @property
+    def connection_info(self) -> ConnectionInfo:
+        """The connection's state with its reconnection attempt, next attempt time and reason
+        (the last ``socketConnectionUpdate`` payload)."""
+        return self._info
 
     def credentials_for(self, link: str) -> dict[str, str]:
         """Headers for downloading an attachment at ``link``.
@@ -242,6 +249,23 @@ class Meeting(EventSource):
 
     drop_connection = blocking(drop_connection_async)
 
+    @network
+    async def reconnect_async(self) -> None:
+        """Connect again now: after the connection failed, start retrying; while it is
+        reconnecting, skip the rest of the wait.
+
+        Returns once connected (at once when already connected). If this attempt fails it
+        raises why (:class:`AuthenticationError` for a refused token,
+        :class:`ConnectionLostError` otherwise); a client that was reconnecting keeps
+        retrying in the background. Raises :class:`NotJoinedError` before :meth:`join`
+        and after :meth:`leave`.
+        """
+        if self._connection is None:
+            raise NotJoinedError("reconnect() needs a joined meeting: call meeting.join()")
+        await self._connection.reconnect()
+
+    reconnect = blocking(reconnect_async)
+
     def __enter__(self) -> Meeting:
         self.join()
         return self
@@ -320,9 +344,9 @@ class Meeting(EventSource):
                 else:
                     self.participants.left_peer(peer.peer_id)
 
-    def _on_state(self, state: ConnectionState, attempt: int) -> None:
-        self._state = state
-        self._emitter.emit("socketConnectionUpdate", ConnectionUpdate(state, attempt))
+    def _on_state(self, info: ConnectionInfo) -> None:
+        self._info = info
+        self._emitter.emit("socketConnectionUpdate", info)
 
 
 def _origin(url: str) -> tuple[str, str]:

@@ -18,7 +18,7 @@ async def open_connection(port: int, states: list[ConnectionState], *, client_pi
 
     async def start() -> Connection:
         connection = Connection(lambda: f"ws://127.0.0.1:{port}/ws", peer_id="peer", on_push=lambda f: None,
-                                on_open=on_open, on_state=lambda s, _: states.append(s),
+                                on_open=on_open, on_state=lambda info: states.append(info.state),
                                 client_pings=client_pings, backoff=Backoff(0.01, 0.02, 1000),
                                 ping_timeout=ping_timeout)
         connection.client_ping_interval = 0.05
