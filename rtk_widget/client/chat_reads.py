@@ -1,4 +1,4 @@
-"""The chat's read-only calls: paginated fetches and search (rtk-protocol.md 4.4 and 5)."""
+"""The chat's read-only calls: paginated fetches and search (docs/protocol.md §4.3 to §5)."""
 
 from __future__ import annotations
 

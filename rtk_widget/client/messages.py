@@ -1,6 +1,6 @@
 """Chat messages as immutable values: the guide's ``Message`` types in Python names.
 
-``from_proto`` follows the SDK's ``formatSocketPeerMessage`` (rtk-protocol.md 5);
+``from_proto`` follows the SDK's ``formatSocketPeerMessage`` (docs/protocol.md §5);
 ``to_json`` gives the SDK's camelCase JSON shape.
 """
 

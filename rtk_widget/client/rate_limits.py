@@ -1,4 +1,4 @@
-"""Client-side rate limits: sliding windows like the SDK's method decorators (rtk-protocol.md 5)."""
+"""Client-side rate limits: sliding windows like the SDK's method decorators (docs/protocol.md §5)."""
 
 from __future__ import annotations
 

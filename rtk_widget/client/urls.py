@@ -1,4 +1,4 @@
-"""Participant tokens and the URLs derived from them, exactly as the SDK does (rtk-protocol.md 1)."""
+"""Participant tokens and the URLs derived from them, exactly as the SDK does (docs/protocol.md §1)."""
 
 from __future__ import annotations
 

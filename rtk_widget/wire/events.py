@@ -1,6 +1,6 @@
 """Socket event numbers of the RealtimeKit wire protocol, in one place.
 
-``event = (namespace << 16) + n`` (rtk-protocol.md 4.3).
+``event = (namespace << 16) + n`` (docs/protocol.md §4.3).
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ def test_a_message_typed_in_the_panel_reaches_the_sdk(sdk_lab: SdkLab) -> None:
     composer = sdk_lab.panel.get_by_role("textbox", name="Message")
     composer.fill(text)
     # Every DOM state the browser could paint is seen by a MutationObserver: count the rows for
-    # this text in each, so a pending row shown next to its delivered message fails (D9).
+    # this text in each, so a pending row shown next to its delivered message fails (D9, docs/reliability.md).
     sdk_lab.panel.evaluate(ROW_WATCH, text)
     composer.press("Enter")
     received = sdk_lab.sdk.added({"message": text})

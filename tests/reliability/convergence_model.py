@@ -1,4 +1,4 @@
-"""The reference model of one meeting's chat for the convergence machine (D7).
+"""The reference model of one meeting's chat for the convergence machine (D7 in docs/reliability.md).
 
 It knows what the server must have done after each acknowledged action, and what each
 participant may see. The machine compares every client, the server's store and a fresh

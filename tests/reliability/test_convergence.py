@@ -11,7 +11,7 @@ server's store; at the end of each example a fresh client of every participant m
 exactly that view too. Private messages thereby appear only for their audience.
 
 Size: ``max_examples=25``, ``stateful_step_count=30`` in CI. ``RTK_RELIABILITY_SCALE=N``
-runs ``25*N`` examples of 50 steps (nightly: N=20 gives reliability.md's 500 x 50).
+runs ``25*N`` examples of 50 steps (nightly: N=20 gives 500 x 50).
 """
 
 from __future__ import annotations

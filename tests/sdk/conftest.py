@@ -1,6 +1,6 @@
 """Fixtures for running the official RealtimeKit web SDK against rtk-widget's server.
 
-Layout (rtk-protocol.md 6(b)): the meeting server speaks TLS on 127.0.0.1 and the SDK is given
+Layout (docs/protocol.md §1 and §3): the meeting server speaks TLS on 127.0.0.1 and the SDK is given
 ``baseURI = "rtk.localhost:<port>"``, so it calls https://api.rtk.localhost:<port> and dials
 wss://socket-edge.rtk.localhost:<port>/ws; Chromium resolves *.localhost to loopback itself.
 The page comes from a second loopback origin, https://app.rtk.localhost:<port2>.

@@ -1,4 +1,4 @@
-"""The wire layer against facts observed from the official SDK (rtk-protocol.md)."""
+"""The wire layer against facts observed from the official SDK (docs/protocol.md)."""
 
 import json
 

@@ -1,6 +1,6 @@
 """Chat payloads: what each payload type must hold, and the uploaded files it links.
 
-Payload types follow the SDK (rtk-protocol.md 5): 0 text, 1 image (the URL itself), 2 file
+Payload types follow the SDK (docs/protocol.md §5): 0 text, 1 image (the URL itself), 2 file
 (JSON ``{"link", "name", "size"}``), 3 custom (JSON of the caller's choosing); polls (4) are
 not chat messages here.
 """

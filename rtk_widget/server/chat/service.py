@@ -1,6 +1,6 @@
 """Chat semantics the server owns: identity, time, ids, seq/rev, validation, limits,
 permissions, idempotent sends and private visibility. Replies and pushes follow
-rtk-protocol.md 4.3."""
+docs/protocol.md §4.3."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Management REST with Cloudflare's paths and JSON shapes (rtk-rest.md), below
+"""Management REST with Cloudflare's paths and JSON shapes (docs/rest.md), below
 ``/client/v4/accounts/{account_id}/realtime/kit/{app_id}``, with Bearer API-token auth."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from rtk_widget.server.store.db import Database
 
 
 def json_error(status: int, message: str) -> JSONResponse:
-    """``{"success": false, "error": {"code": status, "message": ...}}`` (rtk-rest.md 0)."""
+    """``{"success": false, "error": {"code": status, "message": ...}}`` (docs/rest.md)."""
     return JSONResponse({"success": False, "error": {"code": status, "message": message}}, status_code=status)
 
 

@@ -1,4 +1,4 @@
-"""The REST calls the official SDK makes (rtk-protocol.md 2), CORS for its preflights, and a
+"""The REST calls the official SDK makes (docs/protocol.md §2), CORS for its preflights, and a
 harmless ``200 {}`` for its log shipping, IP lookup and other calls."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Webhook bodies in RealtimeKit's shapes (rtk-rest.md 5d), built from the stored session.
+"""Webhook bodies in RealtimeKit's shapes (docs/rest.md), built from the stored session.
 
 Meeting events carry a ``meeting`` block; participant events add ``participant``;
 ``meeting.chatSynced`` is flat and carries the Chat Replay download URL.

@@ -1,4 +1,4 @@
-"""Webhook registration with Cloudflare's paths and shapes (rtk-rest.md 5a), under the
+"""Webhook registration with Cloudflare's paths and shapes (docs/rest.md), under the
 management prefix, and the signing key at ``/.well-known/webhooks.json`` (5e).
 
 A webhook's URL must be http(s) with a host. The server will POST session events to any
