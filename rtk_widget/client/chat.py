@@ -43,7 +43,7 @@ from rtk_widget.client.messages import (
 from rtk_widget.client.participants import Participant, SelfParticipant
 from rtk_widget.client.rate_limits import SlidingWindow
 from rtk_widget.client.runtime import Runtime, blocking, network
-from rtk_widget.client.uploads import FileSource, Uploader, as_image, read_source
+from rtk_widget.client.uploads import FileSource, Uploader, image_upload, read_source
 from rtk_widget.wire import chat_pb2 as pb
 from rtk_widget.wire import limits
 from rtk_widget.wire.events import Event
@@ -159,7 +159,7 @@ class Chat(ChatReads, EventSource):
     ) -> ImageMessage:
         """Upload a JPEG, PNG or GIF (a path, bytes with ``name=``, or a binary file) and send it."""
         session = self._require_session()
-        upload = as_image(read_source(image, name))
+        upload = image_upload(image, name)
         check_permission(session.me, 1, peer_ids is not None)
         self._acquire(self._image_limit)
         link = await session.uploader.upload(upload)
@@ -225,7 +225,7 @@ class Chat(ChatReads, EventSource):
     ) -> ImageMessage:
         """Replace a message with a new image (uploaded first)."""
         session = self._require_session()
-        upload = as_image(read_source(image, name))
+        upload = image_upload(image, name)
         check_permission(session.me, 1, False)
         link = await session.uploader.upload(upload)
         return await self._edit(session, message_id, 1, link, ImageMessage)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anywidget
 import traitlets
@@ -13,16 +13,18 @@ import traitlets
 from rtk_widget.client.errors import NotJoinedError
 from rtk_widget.client.meeting import Meeting
 from rtk_widget.client.messages import Message
+from rtk_widget.client.replies import ReplyingHandler, ReplyKind, reply_audience
+from rtk_widget.client.sources import Caller, file_upload, image_upload
 
 from . import _protocol as p
+from ._addressing import Recipients, resolve_recipients
 from ._bridge import Bridge, ChangeCallback, MessageCallback, Subscription
 from ._handlers import RequestHandlers
 from ._port import MeetingPort
 from ._wire import order_of
 
-if TYPE_CHECKING:
-    from rtk_widget.client.uploads import FileSource
-
+WIDGET = Caller("ChatWidget.send_image()", "ChatWidget.send_file()")
+WIDGET_EDIT = Caller("ChatWidget.edit_image()", "ChatWidget.edit_file()")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
@@ -107,31 +109,52 @@ class ChatWidget(anywidget.AnyWidget):
         """The meeting this panel shows."""
         return self._meeting
 
-    def send_text(self, text: str, to: list[str] | None = None) -> Message:
-        """Send a text message (privately to the given user ids) and return it once the server stored it."""
-        return self._after(self._port.call(self._port.send_text(text, list(to or []))))
+    def send_text(self, text: str, to: Recipients = None) -> Message:
+        """Send a text message and return it once the server stored it.
 
-    def send_image(
-        self, image: FileSource, to: list[str] | None = None, *, name: str | None = None
-    ) -> Message:
-        """Upload and send a JPEG, PNG or GIF image (a path, bytes with ``name=``, or a file object)."""
-        return self._after(self._port.call(self._port.send_image_source(image, name, list(to or []))))
+        ``to`` makes it private: participants, user ids or display names, or one of them alone.
+        """
+        recipients = self._recipients(to, "send_text")
+        return self._after(self._port.call(self._port.send_text(text, recipients)))
 
-    def send_file(self, file: FileSource, to: list[str] | None = None, *, name: str | None = None) -> Message:
-        """Upload and send a file (a path, bytes with ``name=``, or a file object)."""
-        return self._after(self._port.call(self._port.send_file_source(file, name, list(to or []))))
+    def send_image(self, image: object, to: Recipients = None, *, name: str | None = None) -> Message:
+        """Upload and send an image: a path, bytes, a file object, a matplotlib Figure, a PIL Image
+        or anything with ``_repr_png_``/``_repr_jpeg_``; JPEG, PNG or GIF (PIL images are converted).
+
+        The input, its type and its size are checked before anything is uploaded.
+        """
+        upload = image_upload(image, name, caller=WIDGET, max_bytes=self._port.max_upload_bytes)
+        recipients = self._recipients(to, "send_image")
+        sent = self._port.send_image_source(upload.as_source(), None, recipients)
+        return self._after(self._port.call(sent))
+
+    def send_file(self, file: object, to: Recipients = None, *, name: str | None = None) -> Message:
+        """Upload and send a file: a path, bytes or a file object (with ``name=`` when it has none),
+        text with ``name=`` (the text is the content), a pandas DataFrame (CSV; ``name="x.json"``,
+        ``.tsv``, ``.parquet`` or ``.xlsx`` for other formats), or any image :meth:`send_image` takes.
+
+        A ``str`` is a path when that file exists; otherwise, with ``name=``, it is the content.
+        """
+        upload = file_upload(file, name, caller=WIDGET, max_bytes=self._port.max_upload_bytes)
+        recipients = self._recipients(to, "send_file")
+        sent = self._port.send_file_source(upload.as_source(), None, recipients)
+        return self._after(self._port.call(sent))
 
     def edit_text(self, message_id: str, text: str) -> Message:
         """Replace the text of one of your text messages."""
         return self._after(self._port.call(self._port.edit_text(message_id, text)))
 
-    def edit_image(self, message_id: str, image: FileSource, *, name: str | None = None) -> Message:
-        """Replace the image of one of your image messages."""
-        return self._after(self._port.call(self._port.edit_image_source(message_id, image, name)))
+    def edit_image(self, message_id: str, image: object, *, name: str | None = None) -> Message:
+        """Replace the image of one of your image messages (takes what :meth:`send_image` takes)."""
+        upload = image_upload(image, name, caller=WIDGET_EDIT, max_bytes=self._port.max_upload_bytes)
+        edited = self._port.edit_image_source(message_id, upload.as_source(), None)
+        return self._after(self._port.call(edited))
 
-    def edit_file(self, message_id: str, file: FileSource, *, name: str | None = None) -> Message:
-        """Replace the file of one of your file messages."""
-        return self._after(self._port.call(self._port.edit_file_source(message_id, file, name)))
+    def edit_file(self, message_id: str, file: object, *, name: str | None = None) -> Message:
+        """Replace the file of one of your file messages (takes what :meth:`send_file` takes)."""
+        upload = file_upload(file, name, caller=WIDGET_EDIT, max_bytes=self._port.max_upload_bytes)
+        edited = self._port.edit_file_source(message_id, upload.as_source(), None)
+        return self._after(self._port.call(edited))
 
     def delete(self, message_id: str) -> None:
         """Delete a message."""
@@ -155,9 +178,18 @@ class ChatWidget(anywidget.AnyWidget):
         # The order tells the panel whether to load history or to wait for the message's delta.
         self.send({"kind": p.SCROLL_TO, "messageId": message_id, "order": order_of(message)})
 
-    def on_message(self, callback: MessageCallback) -> Subscription:
-        """Call ``callback(message)`` for every new message; returns a handle whose call unsubscribes."""
-        return self._bridge.subscribe_messages(callback)
+    def on_message(self, fn: MessageCallback, *, include_own: bool = False) -> Subscription:
+        """Call ``fn(message)`` for every new message from others; returns a handle whose call unsubscribes.
+
+        What ``fn`` returns is sent as the reply (to the message's audience): text as text, a
+        figure or image as an image, a DataFrame as a CSV file; ``None`` sends nothing. An
+        exception in ``fn`` is printed, logged and put in :attr:`last_error`, and the
+        subscription stays. ``include_own=True`` also passes your own messages (never the
+        replies ``fn`` itself sent, so a reply bot cannot loop).
+        """
+        handler = ReplyingHandler(fn, own_user_id=lambda: self._meeting.self.user_id,
+                                  include_own=include_own, send=self._send_reply)
+        return self._bridge.subscribe_messages(handler)
 
     def on_change(self, callback: ChangeCallback) -> Subscription:
         """Call ``callback(event)`` for every change; returns an unsubscribe handle.
@@ -219,6 +251,21 @@ class ChatWidget(anywidget.AnyWidget):
             self._bridge.stop()
             self._handlers.cancel_all()
         super().close()
+
+    def _recipients(self, to: object, method: str) -> list[str]:
+        return resolve_recipients(to, self._meeting.participants.joined, self._meeting.self,
+                                  api=f"ChatWidget.{method}()")
+
+    def _send_reply(self, kind: ReplyKind, value: object, message: Message) -> Message:
+        joined = {p.user_id for p in self._meeting.participants.joined}
+        audience = [u for u in reply_audience(message, self._meeting.self.user_id) if u in joined]
+        if message.is_private and not audience:
+            raise ValueError(f"cannot reply privately: {message.display_name} left the meeting")
+        if kind == "text":
+            return self.send_text(str(value), audience)
+        if kind == "image":
+            return self.send_image(value, audience)
+        return self.send_file(value, audience)
 
     def _after(self, message: Message) -> Message:
         self._settle()
