@@ -1,14 +1,16 @@
-"""Client fixtures: participants of one meeting on the embedded server (``Meeting.local``)."""
+"""Client fixtures: participants of one meeting on the embedded server (``Meeting.local``), a fault proxy."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from rtk_widget.client import Meeting
+from rtk_widget.server import MeetingServer
 
 from .helpers import FAST
+from .proxy import FaultProxy
 
 
 @pytest.fixture
@@ -22,3 +24,12 @@ def trio() -> Iterator[tuple[Meeting, Meeting, Meeting]]:
     finally:
         for meeting in (cara, bob, ada):
             meeting.leave()
+
+
+@pytest.fixture
+async def proxy(server: MeetingServer) -> AsyncIterator[FaultProxy]:
+    """A fault proxy in front of the test's ``server``."""
+    proxy = FaultProxy(server.port)
+    await proxy.start()
+    yield proxy
+    await proxy.stop()

@@ -11,8 +11,17 @@ from rtk_widget.client import Backoff, Meeting
 from rtk_widget.server import MeetingServer
 from rtk_widget.server.store import messages as mq
 
+from .proxy import FaultProxy
+
 FAST = Backoff(base=0.01, cap=0.05, max_attempts=1000)
 """Reconnection backoff for tests: quick, and never giving up."""
+
+
+def through(proxy: FaultProxy, token: str, *, backoff: Backoff = FAST, **options: Any) -> Meeting:
+    """A meeting reached through ``proxy``, without the client's own send rate limit."""
+    meeting = Meeting(token, base_url=proxy.base_url, backoff=backoff, **options)
+    meeting.chat.update_rate_limits(1_000_000, 60)
+    return meeting
 
 
 def wait_until(target: Any, event: str, condition: Callable[[], bool], timeout: float = 15.0) -> None:

@@ -6,7 +6,10 @@ It forwards bytes both ways and can:
 - ``blackhole``: stop forwarding client → server bytes (a request that is never answered);
 - ``drop_ack``: parse the server's WebSocket frames and, when the predicate matches one,
   close the connection *instead of* forwarding it (the server committed and answered,
-  the client never hears).
+  the client never hears);
+- ``stall_all()``: stop forwarding on every live connection, both ways, without closing it
+  (a link that died silently: a sleeping laptop, a proxy that stopped forwarding);
+- ``lifetime``: cut each new connection that many seconds after it opened (a flaky network).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from collections.abc import Callable
 
 from rtk_widget.wire.envelope import Frame, MalformedFrameError, decode_frame
 
+Pair = tuple[asyncio.StreamWriter, asyncio.StreamWriter]
+
 
 class FaultProxy:
     def __init__(self, upstream_port: int) -> None:
@@ -26,10 +31,13 @@ class FaultProxy:
         self.blackhole = False
         self.refuse = False
         self.drop_ack: Callable[[Frame], bool] | None = None
+        self.lifetime: Callable[[], float] | None = None
+        self.accepted = 0
         self.cuts = 0
         self.dropped_acks = 0
         self._server: asyncio.Server | None = None
-        self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        self._pairs: set[Pair] = set()
+        self._stalled: set[Pair] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -60,6 +68,19 @@ class FaultProxy:
         self.cuts += len(pairs)
         return len(pairs)
 
+    def stall_all(self) -> int:
+        """Stop forwarding on every live connection, leaving it open; returns how many."""
+        self._stalled.update(self._pairs)
+        return len(self._pairs)
+
+    def is_open(self, pair: Pair) -> bool:
+        """True while ``pair`` (one of :meth:`stall_all`'s) has not been closed by either side."""
+        return pair in self._pairs
+
+    def stalled(self) -> list[Pair]:
+        """The stalled connections, open or not."""
+        return list(self._stalled)
+
     async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         if self.refuse:
             _abort(client_writer)
@@ -71,17 +92,24 @@ class FaultProxy:
             return
         pair = (client_writer, up_writer)
         self._pairs.add(pair)
+        self.accepted += 1
+        if self.lifetime is not None:
+            asyncio.get_running_loop().call_later(self.lifetime(), self._cut, pair)
         upward = asyncio.create_task(self._pump(client_reader, up_writer, pair, upstream=True))
         downward = asyncio.create_task(self._pump_frames(up_reader, client_writer, pair))
         self._tasks.update((upward, downward))
         for task in (upward, downward):
             task.add_done_callback(self._tasks.discard)
 
+    def _cut(self, pair: Pair) -> None:
+        if pair in self._pairs:
+            self._close(pair)
+
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                    pair: tuple[asyncio.StreamWriter, asyncio.StreamWriter], *, upstream: bool) -> None:
+                    pair: Pair, *, upstream: bool) -> None:
         try:
             while data := await reader.read(65536):
-                if upstream and self.blackhole:
+                if (upstream and self.blackhole) or pair in self._stalled:
                     continue
                 writer.write(data)
                 await writer.drain()
@@ -91,7 +119,7 @@ class FaultProxy:
             self._close(pair)
 
     async def _pump_frames(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                           pair: tuple[asyncio.StreamWriter, asyncio.StreamWriter]) -> None:
+                           pair: Pair) -> None:
         """Server → client: the HTTP head as-is, then one WebSocket frame at a time."""
         try:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -103,6 +131,8 @@ class FaultProxy:
                 return
             while True:
                 frame_bytes, payload, opcode = await _read_ws_frame(reader)
+                if pair in self._stalled:
+                    continue
                 if opcode == 2 and self.drop_ack is not None and self._should_drop(payload):
                     self.dropped_acks += 1
                     return
@@ -120,7 +150,7 @@ class FaultProxy:
         except MalformedFrameError:
             return False
 
-    def _close(self, pair: tuple[asyncio.StreamWriter, asyncio.StreamWriter]) -> None:
+    def _close(self, pair: Pair) -> None:
         if pair in self._pairs:
             self._pairs.discard(pair)
             self.cuts += 1

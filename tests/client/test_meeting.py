@@ -70,9 +70,11 @@ def test_a_dropped_socket_reconnects_rejoins_and_catches_up():
         assert seen_states[-1] is ConnectionState.CONNECTED
         dropped = states.payloads[0]
         assert dropped.attempt == 1
-        assert dropped.reason is not None and "drop_connection" in dropped.reason
+        assert dropped.reason is not None
+        assert "drop_connection" in dropped.reason
         assert dropped.next_attempt_at is not None
-        assert bob.connection_info.attempt == 0 and bob.connection_info.reason is None
+        assert bob.connection_info.attempt == 0
+        assert bob.connection_info.reason is None
         # Rejoined with the same peer id: a private message to it still arrives.
         secret = ada.chat.send_text_message("still you?", peer_ids=[bob.peer_id])
         wait_until(bob.chat, "chatUpdate", lambda: secret.id in [m.id for m in bob.chat.messages])

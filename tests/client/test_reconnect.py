@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 
 import pytest
 
 from rtk_widget.client import ConnectionState, Meeting, RequestTimeoutError
-from rtk_widget.server import MeetingServer, ServerConfig
+from rtk_widget.server import ServerConfig
 from rtk_widget.wire.events import Event
 
-from .helpers import FAST, Recorder, client_history, server_history, wait_until_async
-from .proxy import FaultProxy
+from .helpers import FAST, Recorder, client_history, server_history, through, wait_until_async
 
 SENDS_PER_CLIENT = 1000
 IN_FLIGHT = 8
@@ -23,20 +21,6 @@ IN_FLIGHT = 8
 def server_config() -> ServerConfig:
     # Thousands of sends in seconds: lift the server's 180/min rate limit for this module.
     return ServerConfig(host="127.0.0.1", port=0, data_dir=None, text_rate=1_000_000)
-
-
-@pytest.fixture
-async def proxy(server: MeetingServer) -> AsyncIterator[FaultProxy]:
-    proxy = FaultProxy(server.port)
-    await proxy.start()
-    yield proxy
-    await proxy.stop()
-
-
-def through(proxy: FaultProxy, token: str, **options: object) -> Meeting:
-    meeting = Meeting(token, base_url=proxy.base_url, backoff=FAST, **options)  # type: ignore[arg-type]
-    meeting.chat.update_rate_limits(1_000_000, 60)
-    return meeting
 
 
 async def send_many(meeting: Meeting, name: str, count: int) -> list[str]:
