@@ -100,6 +100,8 @@ export class VirtualList<T> {
   setItems(items: T[], atEnd = true): void {
     const anchor = this.captureAnchor();
     const atBottom = this.following();
+    // Not following before this change means not following through it, even if it reaches the end.
+    this.stickToBottom = atBottom;
     this.endsAtNewest = atEnd;
     this.items = items;
     if (this.heights.size > 2 * items.length + 100) this.pruneHeights();
