@@ -8,10 +8,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rtk_widget.server.auth import TokenIssuer
-from rtk_widget.server.presets import validate_preset_body
+from rtk_widget.server.presets import merged, validate_preset_body
 from rtk_widget.server.store import admin as q
 from rtk_widget.server.store import sessions as sq
 from rtk_widget.server.store.db import Database
+from rtk_widget.server.store.records import iso, now_ms
+
+Revoke = Callable[[list[tuple[str, str, int]]], Awaitable[None]]
+"""Stores (participant id, token, token expiry in s) as refused, before a kick closes them."""
 
 
 class ApiError(Exception):
@@ -84,6 +88,16 @@ class Admin:
         self.org_id = org_id
         # Called with (meeting_id, participant_id) after a participant is deleted or re-preset.
         self.on_participant_changed: Callable[[str, str], Awaitable[None]] | None = None
+        # Closes the sockets of (meeting_id, participant ids or None = all) after the revoke
+        # callback stored their tokens; returns the participant ids that were connected.
+        self.on_kick: Callable[[str, set[str] | None, Revoke], Awaitable[set[str]]] | None = None
+
+    # -- apps --------------------------------------------------------------------------------
+
+    async def apps(self) -> list[dict[str, Any]]:
+        """This server's one app (its id is the configured app id)."""
+        created = await self._db.read(q.first_preset_ms)
+        return [{"id": self.org_id, "name": "rtk-widget", "created_at": iso(created or now_ms())}]
 
     # -- meetings ----------------------------------------------------------------------------
 
@@ -99,9 +113,17 @@ class Admin:
         return q.meeting_json(row)
 
     async def list_meetings(
-        self, offset: int = 0, limit: int = 20, search: str | None = None, status: str | None = None
+        self,
+        offset: int = 0,
+        limit: int = 20,
+        search: str | None = None,
+        status: str | None = None,
+        created: tuple[int | None, int | None] = (None, None),
     ) -> tuple[list[dict[str, Any]], int]:
-        return await self._db.read(lambda c: q.list_meetings(c, offset, limit, search, status))
+        """Meetings newest first; ``created`` bounds their creation time (ms, inclusive)."""
+        return await self._db.read(
+            lambda c: q.list_meetings(c, offset, limit, search, status, created=created)
+        )
 
     async def update_meeting(
         self, meeting_id: str, body: dict[str, Any], *, replace: bool = False
@@ -216,11 +238,17 @@ class Admin:
         row = await self._db.read(lambda c: q.get_preset_row(c, name=name))
         return None if row is None else q.preset_json(row)
 
-    async def save_preset(self, body: Any, preset_id: str | None = None) -> dict[str, Any]:
+    async def save_preset(
+        self, body: Any, preset_id: str | None = None, *, replace: bool = False
+    ) -> dict[str, Any]:
+        """Create (no id), update (laid over the stored preset) or replace a preset; whatever
+        the body leaves out gets the defaults of its view type (presets.complete)."""
         if preset_id is not None:
-            current = await self.get_preset(preset_id)
-            if isinstance(body, dict):
-                body = {**{k: current[k] for k in ("name", "config", "permissions", "ui")}, **body}
+            row = await self._db.read(lambda c: q.get_preset_row(c, preset_id=preset_id))
+            if row is None:
+                raise ApiError(404, f"No preset found with id {preset_id}")
+            if isinstance(body, dict) and not replace:
+                body = merged(q.preset_body(row), body)
         problem = validate_preset_body(body)
         if problem is not None:
             raise ApiError(400, f"BAD_REQUEST: {problem}")
@@ -229,20 +257,73 @@ class Admin:
         except q.Conflict as exc:
             raise ApiError(409, str(exc)) from exc
 
+    async def delete_preset(self, preset_id: str) -> dict[str, Any]:
+        try:
+            found = await self._db.write(lambda c: q.delete_preset(c, preset_id))
+        except q.Conflict as exc:
+            raise ApiError(409, str(exc)) from exc
+        if found is None:
+            raise ApiError(404, f"No preset found with id {preset_id}")
+        return found
+
+    # -- active session ----------------------------------------------------------------------
+
+    async def kick(
+        self, meeting_id: str, participant_ids: list[str] | None, custom_ids: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Remove participants (by id or custom id) from the live session: their sockets close
+        and the tokens they used are refused from then on. Returns those participants."""
+        await self.active_session(meeting_id)
+
+        def find(c: sqlite3.Connection) -> list[dict[str, Any]] | str:
+            found: dict[str, dict[str, Any]] = {}
+            for pid in participant_ids or []:
+                row = q.get_participant_row(c, meeting_id, pid)
+                if row is None:
+                    return f"No participant found with id {pid}"
+                found[pid] = q.participant_json(row)
+            for custom in custom_ids or []:
+                rows = q.participants_by_custom_id(c, meeting_id, custom)
+                if not rows:
+                    return f"No participant found with custom_participant_id {custom}"
+                found.update((r["id"], q.participant_json(r)) for r in rows)
+            return list(found.values())
+
+        people = await self._db.read(find)
+        if isinstance(people, str):
+            raise ApiError(404, people)
+        await self._kick(meeting_id, {p["id"] for p in people})
+        return people
+
+    async def kick_all(self, meeting_id: str) -> int:
+        """Remove everyone from the live session; returns how many participants were in it."""
+        await self.active_session(meeting_id)
+        return len(await self._kick(meeting_id, None))
+
+    async def _kick(self, meeting_id: str, participant_ids: set[str] | None) -> set[str]:
+        async def revoke(tokens: list[tuple[str, str, int]]) -> None:
+            await self._db.write(lambda c: q.revoke_tokens(c, tokens))
+
+        if self.on_kick is None:
+            return set()
+        return await self.on_kick(meeting_id, participant_ids, revoke)
+
     # -- sessions ----------------------------------------------------------------------------
 
     async def list_sessions(
         self,
+        where: sq.SessionFilter | None = None,
         *,
-        associated_id: str | None = None,
-        status: str | None = None,
         offset: int = 0,
         limit: int = 20,
+        sort_by: str = "createdAt",
         ascending: bool = False,
     ) -> tuple[list[dict[str, Any]], int]:
+        """Sessions matching ``where``, sorted by ``sort_by`` (createdAt or minutesConsumed)."""
+        where = where or sq.SessionFilter()
         rows, total = await self._db.read(
             lambda c: sq.list_sessions(
-                c, associated_id=associated_id, status=status, offset=offset, limit=limit, ascending=ascending
+                c, where, offset=offset, limit=limit, sort_by=sort_by, ascending=ascending
             )
         )
         return [sq.session_json(r, self.org_id) for r in rows], total
@@ -259,7 +340,15 @@ class Admin:
             raise ApiError(404, f"No active session found for meeting_id {meeting_id}")
         return sq.session_json(row, self.org_id)
 
-    async def session_participants(self, session_id: str, peer_id: str | None = None) -> list[dict[str, Any]]:
+    async def session_participants(
+        self, session_id: str, peer_id: str | None = None, *, peer_events: bool = False
+    ) -> list[dict[str, Any]]:
+        """The session's participants (one per peer; ``peer_id`` may also be a participant id),
+        in join order, with their join and leave events if ``peer_events``."""
         await self.get_session(session_id)
-        rows = await self._db.read(lambda c: sq.session_peers(c, session_id, peer_id=peer_id))
-        return [sq.peer_json(r) for r in rows]
+
+        def load(c: sqlite3.Connection) -> list[dict[str, Any]]:
+            rows = sq.session_peers(c, session_id, peer_id=peer_id)
+            return [sq.peer_json(r, sq.view_type_of(c, r) if peer_events else None) for r in rows]
+
+        return await self._db.read(load)

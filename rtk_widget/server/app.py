@@ -102,6 +102,7 @@ async def build(config: ServerConfig) -> Components:
     sockets = SocketHandler(config, db, rooms, chat, tokens, sessions=sessions)
     admin = Admin(db, tokens, config.app_id)
     admin.on_participant_changed = sockets.participant_changed
+    admin.on_kick = sockets.kick
     files = FileHost(config, db, tokens, signer, files_root)
     files.open()
     return Components(

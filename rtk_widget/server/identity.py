@@ -49,6 +49,8 @@ async def authenticate(
         participant = aq.get_participant_row(c, claims.meeting_id, claims.participant_id)
         if participant is None:
             return "participant removed"
+        if aq.token_revoked(c, token):
+            return "kicked"
         if meeting["status"] != "ACTIVE":
             return "meeting is inactive"
         preset = aq.get_preset_row(c, name=participant["preset_name"])

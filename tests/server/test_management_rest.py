@@ -124,7 +124,7 @@ async def test_presets(api):
     assert full["permissions"]["media"]["video"]["can_produce"] == "NOT_ALLOWED"
     body = {
         "name": "quiet",
-        "config": {"view_type": "CHAT"},
+        "config": {"view_type": "AUDIO_ROOM"},
         "permissions": {
             "chat": {
                 "public": {"can_send": False, "text": False, "files": False},

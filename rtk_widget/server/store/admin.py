@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import uuid
 from typing import Any
 
-from rtk_widget.server.presets import BUILTIN_PRESETS
+from rtk_widget.server.presets import BUILTIN_PRESETS, complete, effective
 from rtk_widget.server.store.records import iso, now_ms
 
 MEETING_SETTINGS = {
@@ -80,16 +81,35 @@ def update_meeting(
     return meeting_json(updated)
 
 
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (ESCAPE '\\') matching ``text`` anywhere."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def list_meetings(
-    conn: sqlite3.Connection, offset: int, limit: int, search: str | None, status: str | None
+    conn: sqlite3.Connection,
+    offset: int,
+    limit: int,
+    search: str | None,
+    status: str | None,
+    *,
+    created: tuple[int | None, int | None] = (None, None),
 ) -> tuple[list[dict[str, Any]], int]:
-    where, args = ["1 = 1"], []
+    """A page of meetings, newest first; ``created`` bounds their creation time (ms, inclusive)."""
+    where: list[str] = ["1 = 1"]
+    args: list[str | int] = []
     if search:
         where.append("(id = ? OR title LIKE ? ESCAPE '\\')")
-        args += [search, "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"]
+        args += [search, like_pattern(search)]
     if status:
         where.append("status = ?")
         args.append(status)
+    if created[0] is not None:
+        where.append("created_ms >= ?")
+        args.append(created[0])
+    if created[1] is not None:
+        where.append("created_ms <= ?")
+        args.append(created[1])
     clause = " AND ".join(where)
     total = conn.execute(f"SELECT COUNT(*) FROM meetings WHERE {clause}", args).fetchone()[0]
     rows = conn.execute(
@@ -142,6 +162,14 @@ def get_participant_row(conn: sqlite3.Connection, meeting_id: str, participant_i
     return row
 
 
+def participants_by_custom_id(conn: sqlite3.Connection, meeting_id: str, custom_id: str) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM participants WHERE meeting_id = ? AND custom_participant_id = ? AND deleted = 0 "
+        "ORDER BY created_ms, id",
+        (meeting_id, custom_id),
+    ).fetchall()
+
+
 def list_participants(
     conn: sqlite3.Connection, meeting_id: str, offset: int, limit: int
 ) -> tuple[list[dict[str, Any]], int]:
@@ -187,20 +215,40 @@ def delete_participant(
     }
 
 
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def revoke_tokens(conn: sqlite3.Connection, tokens: list[tuple[str, str, int]]) -> None:
+    """Refuse these (participant id, token, expiry in s) from now on; forget expired ones."""
+    conn.execute("DELETE FROM revoked_tokens WHERE expires_ms < ?", (now_ms(),))
+    conn.executemany(
+        "INSERT OR IGNORE INTO revoked_tokens (digest, participant_id, expires_ms) VALUES (?,?,?)",
+        [(_digest(token), pid, expires * 1000) for pid, token, expires in tokens if token],
+    )
+
+
+def token_revoked(conn: sqlite3.Connection, token: str) -> bool:
+    row = conn.execute("SELECT 1 FROM revoked_tokens WHERE digest = ?", (_digest(token),)).fetchone()
+    return row is not None
+
+
 # -- presets ---------------------------------------------------------------------------------
 
 
+def preset_body(row: sqlite3.Row) -> dict[str, Any]:
+    """The preset as stored: name, config, permissions, ui (what a PATCH is laid over)."""
+    body = json.loads(row["body"])
+    return {"name": row["name"], **{k: body.get(k) or {} for k in ("config", "permissions", "ui")}}
+
+
 def preset_json(row: sqlite3.Row, *, full: bool = True) -> dict[str, Any]:
+    """The Preset object; stored bodies older than a field get its default, and our chat
+    extension flags are filled in (presets.effective)."""
     out: dict[str, Any] = {"id": row["id"], "name": row["name"]}
     if full:
-        body = json.loads(row["body"])
-        out.update(
-            {
-                "config": body.get("config", {}),
-                "permissions": body.get("permissions", {}),
-                "ui": body.get("ui") or {},
-            }
-        )
+        body = effective(complete(preset_body(row)))
+        out.update({k: body[k] for k in ("config", "permissions", "ui")})
     out["created_at"] = iso(row["created_ms"])
     out["updated_at"] = iso(row["updated_ms"])
     return out
@@ -230,9 +278,8 @@ def save_preset(
     conn: sqlite3.Connection, body: dict[str, Any], preset_id: str | None = None
 ) -> dict[str, Any]:
     now = now_ms()
-    stored = json.dumps(
-        {"config": body["config"], "permissions": body["permissions"], "ui": body.get("ui") or {}}
-    )
+    whole = complete(body)
+    stored = json.dumps({k: whole[k] for k in ("config", "permissions", "ui")})
     other = get_preset_row(conn, name=body["name"])
     if other is not None and other["id"] != preset_id:
         raise Conflict(f"a preset named {body['name']!r} already exists")
@@ -252,10 +299,30 @@ def save_preset(
     return preset_json(row)
 
 
+def first_preset_ms(conn: sqlite3.Connection) -> int | None:
+    """When the first preset was stored: the data dir's (and its one app's) creation time."""
+    value = conn.execute("SELECT MIN(created_ms) FROM presets").fetchone()[0]
+    return None if value is None else int(value)
+
+
+def delete_preset(conn: sqlite3.Connection, preset_id: str) -> dict[str, Any] | None:
+    """Delete a preset no participant uses; returns it as it was, None if there is none."""
+    row = get_preset_row(conn, preset_id=preset_id)
+    if row is None:
+        return None
+    users = conn.execute(
+        "SELECT COUNT(*) FROM participants WHERE preset_name = ? AND deleted = 0", (row["name"],)
+    ).fetchone()[0]
+    if users:
+        raise Conflict(f"preset {row['name']!r} is used by {users} participant(s); change their preset first")
+    conn.execute("DELETE FROM presets WHERE id = ?", (preset_id,))
+    return preset_json(row)
+
+
 def list_presets(
     conn: sqlite3.Connection, offset: int, limit: int, search: str | None
 ) -> tuple[list[dict[str, Any]], int]:
-    clause, args = ("name LIKE ?", ["%" + search + "%"]) if search else ("1 = 1", [])
+    clause, args = ("name LIKE ? ESCAPE '\\'", [like_pattern(search)]) if search else ("1 = 1", [])
     total = conn.execute(f"SELECT COUNT(*) FROM presets WHERE {clause}", args).fetchone()[0]
     rows = conn.execute(
         f"SELECT * FROM presets WHERE {clause} ORDER BY created_ms, name LIMIT ? OFFSET ?",

@@ -128,6 +128,13 @@ CREATE TABLE IF NOT EXISTS webhooks (
   updated_ms INTEGER NOT NULL
 );
 
+-- Tokens refused after a kick (sha256 of the token), kept until the token would expire.
+CREATE TABLE IF NOT EXISTS revoked_tokens (
+  digest TEXT PRIMARY KEY,
+  participant_id TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
 -- Files referenced by messages (their links), for private-audience checks on download.
 CREATE TABLE IF NOT EXISTS message_files (
   message_pk INTEGER NOT NULL REFERENCES messages (pk),

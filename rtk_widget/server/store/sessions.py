@@ -3,11 +3,13 @@ been gone for the meeting's keep-alive time (``session_keep_alive_time_in_secs``
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from rtk_widget.server.store.admin import like_pattern
 from rtk_widget.server.store.records import iso, now_ms
 
 
@@ -160,35 +162,66 @@ def live_session(conn: sqlite3.Connection, meeting_id: str) -> sqlite3.Row | Non
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class SessionFilter:
+    """What a session list keeps: times in ms (inclusive), ``participants`` bounds the
+    session's peak number of participants, ``search`` matches session id, meeting id or title."""
+
+    associated_id: str | None = None
+    status: str | None = None
+    started_from: int | None = None
+    started_until: int | None = None
+    search: str | None = None
+    participants: tuple[int | None, int | None] = (None, None)
+
+
+SORT_COLUMNS = {"createdAt": "s.started_ms", "minutesConsumed": "(COALESCE(s.ended_ms, :now) - s.started_ms)"}
+
+
 def list_sessions(
     conn: sqlite3.Connection,
+    where: SessionFilter,
     *,
-    associated_id: str | None,
-    status: str | None,
     offset: int,
     limit: int,
-    ascending: bool,
+    sort_by: str = "createdAt",
+    ascending: bool = False,
 ) -> tuple[list[sqlite3.Row], int]:
-    where, args = ["1 = 1"], []
-    if associated_id:
-        where.append("s.meeting_id = ?")
-        args.append(associated_id)
-    if status:
-        where.append("s.status = ?")
-        args.append(status)
-    clause = " AND ".join(where)
-    total = conn.execute(f"SELECT COUNT(*) FROM sessions s WHERE {clause}", args).fetchone()[0]
+    """A page of sessions and the number that match."""
+    clauses = ["1 = 1"]
+    args: dict[str, str | int] = {"now": now_ms(), "limit": limit, "offset": offset}
+    tests = (
+        ("s.meeting_id = :associated_id", "associated_id", where.associated_id),
+        ("s.status = :status", "status", where.status),
+        ("s.started_ms >= :started_from", "started_from", where.started_from),
+        ("s.started_ms <= :started_until", "started_until", where.started_until),
+        ("s.max_concurrent >= :fewest", "fewest", where.participants[0]),
+        ("s.max_concurrent <= :most", "most", where.participants[1]),
+    )
+    for clause, name, value in tests:
+        if value is not None and value != "":
+            clauses.append(clause)
+            args[name] = value
+    if where.search:
+        clauses.append("(s.id = :search OR s.meeting_id = :search OR m.title LIKE :pattern ESCAPE '\\')")
+        args["search"], args["pattern"] = where.search, like_pattern(where.search)
+    clause = " AND ".join(clauses)
+    total = conn.execute(
+        f"SELECT COUNT(*) FROM sessions s JOIN meetings m ON m.id = s.meeting_id WHERE {clause}", args
+    ).fetchone()[0]
     order = "ASC" if ascending else "DESC"
     rows = conn.execute(
-        f"{_SELECT} WHERE {clause} ORDER BY s.started_ms {order}, s.id LIMIT ? OFFSET ?",
-        [*args, limit, offset],
+        f"{_SELECT} WHERE {clause} ORDER BY {SORT_COLUMNS[sort_by]} {order}, s.id"
+        " LIMIT :limit OFFSET :offset",
+        args,
     ).fetchall()
     return rows, int(total)
 
 
-def peer_json(row: sqlite3.Row) -> dict[str, Any]:
+def peer_json(row: sqlite3.Row, view_type: str | None = None) -> dict[str, Any]:
+    """A session participant; with ``view_type`` (its preset's) also its ``peer_events``."""
     end = row["left_ms"] if row["left_ms"] is not None else now_ms()
-    return {
+    out: dict[str, Any] = {
         "id": row["peer_id"],
         "user_id": row["participant_id"],
         "custom_participant_id": row["custom_participant_id"],
@@ -200,14 +233,48 @@ def peer_json(row: sqlite3.Row) -> dict[str, Any]:
         "created_at": iso(row["joined_ms"]),
         "updated_at": iso(row["left_ms"] or row["joined_ms"]),
     }
+    if view_type is not None:
+        out["peer_events"] = _peer_events(row, view_type)
+    return out
+
+
+def _peer_events(row: sqlite3.Row, view_type: str) -> list[dict[str, Any]]:
+    """RealtimeKit's PEER_JOINING / PEER_LEAVING records for the peer's (latest) stay."""
+    moments = [("PEER_JOINING", row["joined_ms"])]
+    if row["left_ms"] is not None:
+        moments.append(("PEER_LEAVING", row["left_ms"]))
+    return [
+        {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{row['session_id']}/{row['peer_id']}/{name}/{at}")),
+            "event_name": name,
+            "peer_id": row["peer_id"],
+            "participant_id": row["participant_id"],
+            "session_id": row["session_id"],
+            "preset_view_type": view_type,
+            "minutes_consumed": round(max(0, at - row["joined_ms"]) / 60000, 2),
+            "created_at": iso(at),
+            "updated_at": iso(at),
+        }
+        for name, at in moments
+    ]
+
+
+def view_type_of(conn: sqlite3.Connection, peer: sqlite3.Row) -> str:
+    """The view type of the preset a session peer had (GROUP_CALL if it is gone)."""
+    row = conn.execute("SELECT body FROM presets WHERE name = ?", (peer["preset_name"],)).fetchone()
+    view = json.loads(row[0]).get("config", {}).get("view_type") if row else None
+    return view if isinstance(view, str) else "GROUP_CALL"
 
 
 def session_peers(
     conn: sqlite3.Connection, session_id: str, *, peer_id: str | None = None
 ) -> list[sqlite3.Row]:
+    """The session's peers in join order; ``peer_id`` (a peer or participant id) picks some."""
     if peer_id is not None:
         return conn.execute(
-            "SELECT * FROM session_peers WHERE session_id = ? AND peer_id = ?", (session_id, peer_id)
+            "SELECT * FROM session_peers WHERE session_id = ? AND (peer_id = ? OR participant_id = ?) "
+            "ORDER BY joined_ms, peer_id",
+            (session_id, peer_id, peer_id),
         ).fetchall()
     return conn.execute(
         "SELECT * FROM session_peers WHERE session_id = ? ORDER BY joined_ms, peer_id", (session_id,)

@@ -22,6 +22,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from rtk_widget.server.admin import Revoke
 from rtk_widget.server.auth import TokenError, TokenIssuer
 from rtk_widget.server.chat.payloads import RequestRefused
 from rtk_widget.server.chat.service import ChatService
@@ -81,6 +82,7 @@ class SocketHandler:
         self.sessions = sessions
         self._per_ip: Counter[str] = Counter()  # open sockets by client address
         self._released = asyncio.Condition()  # notified whenever a socket is let go
+        self._token_of: dict[Connection, str] = {}  # what a kick revokes
         self.room_events = RoomEvents(db, rooms, sessions)
         self.handlers: dict[int, Handler] = {
             **self.room_events.handlers(),
@@ -141,6 +143,7 @@ class SocketHandler:
             expires_at=identity.expires_at,
         )
         self.rooms.opened(conn)
+        self._token_of[conn] = params.get("authToken") or ""
         self._register(conn, params.get("oldPeerID"))
         writer = asyncio.create_task(self._write_loop(websocket, conn))
         pinger = asyncio.create_task(self._ping_loop(conn))
@@ -162,6 +165,7 @@ class SocketHandler:
                     await asyncio.wait_for(writer, 2)
                 writer.cancel()
                 self.rooms.finished(conn)
+                self._token_of.pop(conn, None)
 
     def _register(self, conn: Connection, old_peer_id: str | None) -> None:
         if old_peer_id and old_peer_id != conn.peer_id:
@@ -305,6 +309,19 @@ class SocketHandler:
                 conn.close(CLOSE_FORBIDDEN, "participant removed")
             else:
                 conn.set_preset(*found)
+
+    async def kick(self, meeting_id: str, participant_ids: set[str] | None, revoke: Revoke) -> set[str]:
+        """Close the sockets of those participants (everyone's if None) with 4003 "kicked",
+        after ``revoke`` has stored their tokens as refused. Returns who was connected."""
+        conns = [
+            c
+            for c in self.rooms.connections(meeting_id)
+            if participant_ids is None or c.user_id in participant_ids
+        ]
+        await revoke([(c.user_id, self._token_of.get(c, ""), c.expires_at) for c in conns])
+        for conn in conns:
+            conn.close(CLOSE_FORBIDDEN, "kicked")
+        return {c.user_id for c in conns}
 
     def connections_from(self, address: str) -> int:
         """Open sockets from one client address (for the per-address cap)."""
