@@ -27,7 +27,9 @@ import uvicorn
 from rtk_widget.server.admin import Admin, ApiError
 from rtk_widget.server.app import Components, asgi_app, build
 from rtk_widget.server.config import ServerConfig
+from rtk_widget.server.head_limit import head_limited_protocol
 from rtk_widget.server.request_deadline import request_deadline_protocol
+from rtk_widget.server.websocket_handshake import HandshakeGuardedProtocol
 
 __all__ = ["ApiError", "MeetingServer", "ServerConfig"]
 
@@ -110,11 +112,13 @@ class MeetingServer:
         if self._task is not None:
             raise RuntimeError("the server is already started")
         self._parts = await build(self.config)
+        # h11 always (not httptools when installed): the head limit is applied to h11's buffer.
+        http = head_limited_protocol(self.config.max_request_head_bytes)
         options: dict[str, Any] = {
             "host": self.config.host,
             "port": self.config.port,
-            "http": request_deadline_protocol(self.config.request_head_timeout_s),
-            "ws": "websockets-sansio",
+            "http": request_deadline_protocol(self.config.request_head_timeout_s, http),
+            "ws": HandshakeGuardedProtocol,
             "ws_max_size": self.config.max_frame_bytes,
             "ws_ping_interval": 20.0,
             "ws_ping_timeout": 20.0,

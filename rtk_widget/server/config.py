@@ -51,6 +51,8 @@ class ServerConfig:
     # A connection must deliver its HTTP request head (the WebSocket upgrade included) this
     # soon after connecting, or after its previous response: slowloris connections are closed.
     request_head_timeout_s: float = 10.0
+    # A longer request head (request line and header fields) is refused with 431 and a close.
+    max_request_head_bytes: int = 8 * 1024
 
     # Sessions: how long a session outlives its last participant when the meeting does not say
     # (`session_keep_alive_time_in_secs`; Cloudflare's example meeting shows 60).

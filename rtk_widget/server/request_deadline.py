@@ -13,15 +13,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-# uvicorn's protocols are plain asyncio.Protocol subclasses with a `cycle` (the current
-# request) and a `transport`; both h11 and httptools have them.
-_Base: Any = AutoHTTPProtocol
+def request_deadline_protocol(seconds: float, base: type[asyncio.Protocol]) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol ``base``, with the request head due ``seconds`` after it is awaited.
 
-
-def request_deadline_protocol(seconds: float) -> type[asyncio.Protocol]:
-    """uvicorn's HTTP protocol class, with the request head due ``seconds`` after it is awaited."""
+    ``base`` is one of uvicorn's protocols: a plain asyncio.Protocol with a ``cycle`` (the
+    current request) and a ``transport``, as h11's and httptools' both have.
+    """
+    _Base: Any = base
 
     class RequestDeadlineProtocol(_Base):  # type: ignore[misc]
         _deadline: asyncio.TimerHandle | None = None
