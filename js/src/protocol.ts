@@ -17,6 +17,8 @@ export const KINDS = {
   media: "media",
   cancel: "cancel",
   pinned: "pinned",
+  ping: "ping",
+  reconnect: "reconnect",
   deltas: "deltas",
   reset: "reset",
   scrollTo: "scroll-to",
@@ -102,6 +104,19 @@ export interface RequestMap {
   [KINDS.pin]: { msg: { messageId: string }; response: { message: WireMessage } };
   [KINDS.unpin]: { msg: { messageId: string }; response: { message: WireMessage } };
   [KINDS.media]: { msg: { link: string }; response: { mime: string; name: string } };
+  /** Answered at once by a live kernel: proves the Python side is there. */
+  [KINDS.ping]: { msg: Record<string, never>; response: Record<string, never> };
+  /** Reconnect the meeting now; answered when the attempt finished. */
+  [KINDS.reconnect]: { msg: Record<string, never>; response: Record<string, never> };
+}
+
+/** The `connection_detail` trait. */
+export interface ConnectionDetail {
+  state: string;
+  attempt: number;
+  /** Milliseconds since the epoch, while reconnecting. */
+  nextAttemptAt: number | null;
+  reason: string | null;
 }
 
 export type RequestKind = keyof RequestMap;

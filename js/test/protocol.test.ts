@@ -5,7 +5,7 @@ import { makeMessage } from "./fake-kernel";
 describe("protocol", () => {
   it("names every kind of the ARCHITECTURE.md table once", () => {
     expect(Object.values(KINDS).sort()).toEqual(
-      ["cancel", "catch-up", "delete", "deltas", "edit", "media", "page", "pin", "pinned", "reset", "scroll-to", "send", "unpin", "upload-chunk"].sort(),
+      ["cancel", "catch-up", "delete", "deltas", "edit", "media", "page", "pin", "pinned", "ping", "reconnect", "reset", "scroll-to", "send", "unpin", "upload-chunk"].sort(),
     );
     expect(responseKind(KINDS.catchUp)).toBe("catch-up-response");
     expect(ERROR_CODES).toContain("rate_limited");

@@ -19,6 +19,7 @@ from rtk_widget.client.events import Dispatcher
 from rtk_widget.client.messages import Message
 
 from . import _protocol as p
+from ._connection import connection_detail
 from ._feed import FeedLog
 from ._own_sends import ExpectedMessage, OwnSends
 from ._wire import to_wire
@@ -78,9 +79,10 @@ class Bridge:
             self.feed.reset([to_wire(m) for m in self.meeting.chat.messages])
         self._listen(self.meeting.participants, "participantJoined", self._on_people)
         self._listen(self.meeting.participants, "participantLeft", self._on_people)
-        self._listen(self.meeting, "socketConnectionUpdate", self._on_people)
+        self._listen(self.meeting, "socketConnectionUpdate", self._on_connection)
         self.sync_traits()
         self._sync_people()
+        self.widget.set_trait("connection_detail", connection_detail(self.meeting))
 
     def stop(self) -> None:
         """Stop following the meeting."""
@@ -187,6 +189,15 @@ class Bridge:
             if items and not self._stopped:
                 # Sent under the lock so pushes leave in feed order whatever thread flushes.
                 self.widget._send_from_any_thread({"kind": p.DELTAS, "first": first, "items": items}, [])
+
+    def _on_connection(self, update: object) -> None:
+        if not self._stopped:
+            self._guard("connection update", self._sync_connection, update)
+
+    def _sync_connection(self, update: object) -> None:
+        with self.widget.hold_sync():
+            self._sync_people()
+            self.widget.set_trait("connection_detail", connection_detail(self.meeting, update))
 
     def _on_people(self, _: object) -> None:
         if not self._stopped:

@@ -64,6 +64,9 @@ class ChatPort(Protocol):
     def fetch_media(self, link: str, max_bytes: int) -> Awaitable[tuple[bytes, str]]:
         """Download an attachment with the meeting's credentials: ``(bytes, mime)``."""
 
+    def reconnect(self) -> Awaitable[None]:
+        """Reconnect the meeting now."""
+
     def attachment_name(self, link: str) -> str | None:
         """The file name of the chat's attachment at ``link`` ("" for images), None if no message has it."""
 
@@ -170,6 +173,10 @@ class RequestHandlers:
             self._respond(kind, request_id, self._upload_chunk(msg, buffers))
         elif kind == p.SEND:
             self._send(request_id, msg)
+        elif kind == p.PING:
+            self._respond(kind, request_id, {})
+        elif kind == p.RECONNECT:
+            self._run(kind, request_id, _empty_reply(self.port.reconnect()))
         else:
             self._run(kind, request_id, self._network_call(kind, msg))
 

@@ -19,12 +19,26 @@ UNPIN: Final = "unpin"
 MEDIA: Final = "media"
 CANCEL: Final = "cancel"
 PINNED: Final = "pinned"
+PING: Final = "ping"
+RECONNECT: Final = "reconnect"
 
 RequestKind: TypeAlias = Literal[
-    "page", "catch-up", "upload-chunk", "send", "edit", "delete", "pin", "unpin", "media", "cancel", "pinned"
+    "page",
+    "catch-up",
+    "upload-chunk",
+    "send",
+    "edit",
+    "delete",
+    "pin",
+    "unpin",
+    "media",
+    "cancel",
+    "pinned",
+    "ping",
+    "reconnect",
 ]
 REQUEST_KINDS: Final[frozenset[str]] = frozenset(
-    {PAGE, CATCH_UP, UPLOAD_CHUNK, SEND, EDIT, DELETE, PIN, UNPIN, MEDIA, CANCEL, PINNED}
+    {PAGE, CATCH_UP, UPLOAD_CHUNK, SEND, EDIT, DELETE, PIN, UNPIN, MEDIA, CANCEL, PINNED, PING, RECONNECT}
 )
 RESPONSE_SUFFIX: Final = "-response"
 
@@ -179,6 +193,18 @@ class CancelRequest(TypedDict):
     """Cancel the request with id ``targetId``."""
 
     targetId: str
+
+
+class ConnectionDetail(TypedDict):
+    """The ``connection_detail`` trait: the meeting's connection in more words than ``connection_state``."""
+
+    state: str
+    attempt: int
+    """The reconnection attempt (0 when connected or not reconnecting)."""
+    nextAttemptAt: int | None
+    """When the next reconnection attempt starts, in milliseconds since the epoch."""
+    reason: str | None
+    """Why the connection dropped or failed, when known."""
 
 
 class DeltasPush(TypedDict):

@@ -20,6 +20,7 @@ from . import _protocol as p
 from ._addressing import Recipients, resolve_recipients
 from ._bridge import Bridge, ChangeCallback, MessageCallback, Subscription
 from ._handlers import RequestHandlers
+from ._layout import css_height
 from ._port import MeetingPort
 from ._wire import order_of
 
@@ -71,6 +72,11 @@ class ChatWidget(anywidget.AnyWidget):
     """The latest failure worth showing: ``{code, message, retryAfterMs?}`` or None."""
     limits = traitlets.Dict(read_only=True).tag(sync=True)
     """``{maxTextLength, maxUploadBytes}`` the panel checks before sending."""
+    connection_detail = traitlets.Dict(read_only=True).tag(sync=True)
+    """``{state, attempt, nextAttemptAt (epoch ms or None), reason (str or None)}``: what the
+    status line says while reconnecting or after a failure."""
+    height = traitlets.Union([traitlets.Unicode(), traitlets.Int()], default_value="480px").tag(sync=True)
+    """The panel's height: a CSS length (``"60vh"``, ``"480px"``) or an int of pixels."""
     title = traitlets.Unicode("").tag(sync=True)
     """The panel's header."""
     media_mode = traitlets.Enum(("auto", "kernel", "direct"), default_value="auto").tag(sync=True)
@@ -81,12 +87,20 @@ class ChatWidget(anywidget.AnyWidget):
     pinned: traitlets.List[Message] = traitlets.List(read_only=True)
     """The pinned messages, oldest first; a new list on every change (Python only, never synced)."""
 
-    def __init__(self, meeting: Meeting, *, media_mode: str = "auto", title: str | None = None) -> None:
+    def __init__(
+        self,
+        meeting: Meeting,
+        *,
+        media_mode: str = "auto",
+        title: str | None = None,
+        height: str | int = "480px",
+    ) -> None:
         if not isinstance(meeting, Meeting):
             raise TypeError(f"ChatWidget needs a Meeting, got {type(meeting).__name__}")
         if not meeting.joined:
             raise NotJoinedError("join the meeting first (meeting.join()), then create the ChatWidget")
-        super().__init__(media_mode=media_mode, title=title if title is not None else meeting.title or "Chat")
+        title = title if title is not None else meeting.title or "Chat"
+        super().__init__(media_mode=media_mode, title=title, height=height)
         self._meeting = meeting
         self._port = MeetingPort(meeting)
         self._bridge = Bridge(self, meeting)
@@ -103,6 +117,10 @@ class ChatWidget(anywidget.AnyWidget):
         )
         self.on_msg(self._on_custom_msg)
         self._bridge.start()
+
+    @traitlets.validate("height")
+    def _check_height(self, proposal: dict[str, Any]) -> str | int:
+        return css_height(proposal["value"])
 
     @property
     def meeting(self) -> Meeting:

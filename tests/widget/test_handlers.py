@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import traitlets
 
 from rtk_widget.client.errors import (
     ConnectionLostError,
@@ -261,3 +262,30 @@ def test_client_exceptions_map_to_protocol_codes():
     assert error_payload(ConnectionLostError("gone"))["code"] == "disconnected"
     assert error_payload(TimeoutError())["code"] == "timeout"
     assert error_payload(KeyError("boom")) == {"code": "internal", "message": "KeyError: 'boom'"}
+
+
+def test_ping_is_answered_at_once(widget, recorder):
+    request_id = request(widget, "ping", {})
+    reply = recorder.reply(request_id, timeout=1)
+    assert reply == {"kind": "ping-response", "id": request_id, "response": {}}
+
+
+def test_height_takes_pixels_or_a_css_length(ada, widget):
+    assert widget.height == "480px"
+    for given, kept in ((600, 600), (" 60vh", "60vh"), ("30.5em", "30.5em")):
+        sized = ChatWidget(ada, height=given)
+        assert sized.height == kept
+        sized.close()
+    for bad in ("60", "1px; color: red", 50, True, 1.5):
+        with pytest.raises((ValueError, TypeError, traitlets.TraitError), match="height"):
+            ChatWidget(ada, height=bad)
+
+
+def test_connection_detail_follows_the_meeting(widget, ada):
+    connected = {"state": "connected", "attempt": 0, "nextAttemptAt": None, "reason": None}
+    assert widget.connection_detail == connected
+    states = Watch(widget, "connection_detail")
+    ada.drop_connection()
+    states.wait_for(lambda detail: detail["state"] == "connected" and len(states.changes) >= 2)
+    assert states.changes[0]["state"] == "reconnecting"
+    assert all(set(change) == {"state", "attempt", "nextAttemptAt", "reason"} for change in states.changes)
