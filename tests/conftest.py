@@ -17,7 +17,7 @@ import pytest
 from rtk_widget.server import MeetingServer, ServerConfig
 
 # tests/protocol_client.py (the socket test client) is importable from every test directory.
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.append(str(Path(__file__).parent))
 
 MakeMeeting = Callable[..., Awaitable[tuple[dict[str, Any], list[dict[str, Any]]]]]
 

@@ -54,6 +54,7 @@ class TokenIssuer:
             "participantId": participant_id,
             "iat": issued,
             "exp": issued + (self.ttl_s if ttl_s is None else ttl_s),
+            "jti": secrets.token_hex(8),  # every token differs, so a kick can refuse exactly one
         }
         for pad in range(_MAX_PAD):
             claims["pad"] = "x" * pad

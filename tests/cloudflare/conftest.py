@@ -1,0 +1,59 @@
+"""The official ``cloudflare`` SDK, unmodified, pointed at a real MeetingServer on 127.0.0.1.
+
+async def test_x(rtk):                      # rtk.call(...) checks every answer strictly
+    meeting = await rtk.call(rtk.kit.meetings.with_raw_response.create, rtk.app_id, title="T")
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from cloudflare import AsyncCloudflare
+from cloudflare._response import AsyncAPIResponse
+
+from rtk_widget.server import MeetingServer
+
+from .strict import problems
+
+
+@dataclass
+class Kit:
+    """The SDK's ``client.realtime_kit`` plus our account and app ids."""
+
+    client: AsyncCloudflare
+    account_id: str
+    app_id: str
+
+    @property
+    def kit(self) -> Any:
+        return self.client.realtime_kit
+
+    async def call(
+        self, method: Callable[..., Awaitable[AsyncAPIResponse[Any]]], *args: Any, **kw: Any
+    ) -> Any:
+        """Call a ``with_raw_response`` method (account id, and app id where it takes one, filled
+        in), check the raw JSON strictly against the SDK's response type, return the parsed model."""
+        kw.setdefault("account_id", self.account_id)
+        raw = await method(*args, **kw)
+        parsed = await raw.parse()
+        found = problems(type(parsed), raw.http_response.json())
+        assert not found, f"{type(parsed).__name__} does not conform:\n" + "\n".join(found)
+        return parsed
+
+
+def sdk_client(server: MeetingServer, token: str | None = None) -> AsyncCloudflare:
+    return AsyncCloudflare(
+        api_token=token or server.api_token, base_url=f"{server.base_url}/client/v4", max_retries=0
+    )
+
+
+@pytest.fixture
+async def rtk(server: MeetingServer) -> AsyncIterator[Kit]:
+    client = sdk_client(server)
+    try:
+        yield Kit(client, server.config.account_id, server.config.app_id)
+    finally:
+        await client.close()
