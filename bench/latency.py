@@ -19,7 +19,10 @@ on another port), so the client process measures only client work plus loopback.
   baseline: a bare client receives the same number of encoded ``ChatMessage`` frames from the
   relay and decodes them.
 
-Each leg is a function ``(servers, args) -> Figure``; add legs to LEGS.
+Each leg is a function ``(servers, args) -> Figure``; add legs to LEGS. At the end each of the
+client's figures is printed as a ratio to its bare figure from the same run, next to its target
+(TARGETS): latency p50 within 2x and p99 within 5x of the relay's, ingest at least half the bare
+rate (at the default 100,000-message history).
 
     .venv/bin/python bench/latency.py --quick
     .venv/bin/python bench/latency.py --messages 2000 --history 20000
@@ -35,7 +38,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -121,13 +124,19 @@ def _history_frame() -> bytes:
 class Figure:
     leg: str
     value: str
+    numbers: dict[str, float] = field(default_factory=dict)  # what TARGETS compare, by name
 
 
-def percentiles(samples: list[float]) -> str:
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50 and p99 in milliseconds."""
     ordered = sorted(samples)
-    p50 = statistics.median(ordered) * 1000
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-    return f"p50 {p50:7.3f} ms   p99 {p99:7.3f} ms   (n={len(ordered)})"
+    return {"p50": statistics.median(ordered) * 1000,
+            "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000}
+
+
+def describe(samples: list[float]) -> str:
+    numbers = percentiles(samples)
+    return f"p50 {numbers['p50']:7.3f} ms   p99 {numbers['p99']:7.3f} ms   (n={len(samples)})"
 
 
 # --------------------------------------------------------------------------- legs
@@ -160,7 +169,8 @@ def client_latency(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
             samples.append(arrived[text] - start)
     ada.leave()
     bob.leave()
-    return Figure("latency  rtk-widget client (send ack -> newMessage callback)", percentiles(samples))
+    return Figure("latency  rtk-widget client (send ack -> newMessage callback)", describe(samples),
+                  percentiles(samples))
 
 
 def bare_latency(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
@@ -178,7 +188,8 @@ def bare_latency(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
                     samples.append(time.perf_counter() - start)
             return samples
 
-    return Figure("latency  bare websockets relay (send -> recv)", percentiles(asyncio.run(run())))
+    samples = asyncio.run(run())
+    return Figure("latency  bare websockets relay (send -> recv)", describe(samples), percentiles(samples))
 
 
 def sdk_round_trip(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
@@ -187,7 +198,7 @@ def sdk_round_trip(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
         return Figure(leg, f"skipped: {servers['sdk_note']}")
     samples = _sdk_echo.round_trips(servers["tls_port"], servers["sdk_tokens"], servers["tls_pair"],
                                     args.messages)
-    return Figure(leg, f"{percentiles(samples)}   one-way ~ p50 {statistics.median(samples) * 500:.3f} ms")
+    return Figure(leg, f"{describe(samples)}   one-way ~ p50 {statistics.median(samples) * 500:.3f} ms")
 
 
 def bare_round_trip(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
@@ -214,7 +225,7 @@ def bare_round_trip(servers: dict[str, Any], args: argparse.Namespace) -> Figure
 
     samples = asyncio.run(run())
     return Figure("round trip  bare websockets (send -> relay -> echo -> relay -> recv)",
-                  f"{percentiles(samples)}   one-way ~ p50 {statistics.median(samples) * 500:.3f} ms")
+                  f"{describe(samples)}   one-way ~ p50 {statistics.median(samples) * 500:.3f} ms")
 
 
 def client_ingest(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
@@ -243,7 +254,7 @@ def client_ingest(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
     cara.leave()
     ada.leave()
     return Figure("ingest   rtk-widget client (join + catch-up)", f"{count / elapsed:10.0f} messages/s "
-                  f"({count} in {elapsed:.2f} s)")
+                  f"({count} in {elapsed:.2f} s)", {"rate": count / elapsed})
 
 
 def bare_ingest(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
@@ -258,22 +269,50 @@ def bare_ingest(servers: dict[str, Any], args: argparse.Namespace) -> Figure:
 
     elapsed = asyncio.run(run())
     return Figure("ingest   bare websockets (recv + protobuf decode)",
-                  f"{args.history / elapsed:10.0f} messages/s ({args.history} in {elapsed:.2f} s)")
+                  f"{args.history / elapsed:10.0f} messages/s ({args.history} in {elapsed:.2f} s)",
+                  {"rate": args.history / elapsed})
 
 
-LEGS: list[Callable[[dict[str, Any], argparse.Namespace], Figure]] = [
-    client_latency, bare_latency, sdk_round_trip, bare_round_trip, client_ingest, bare_ingest]
+Leg = Callable[[dict[str, Any], argparse.Namespace], Figure]
+LEGS: list[Leg] = [client_latency, bare_latency, sdk_round_trip, bare_round_trip, client_ingest, bare_ingest]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A client figure as a ratio to the bare figure of the same run, and the bound it should meet."""
+
+    what: str
+    ours: Leg
+    bare: Leg
+    number: str
+    bound: float
+    at_most: bool  # True: ratio <= bound (times); False: ratio >= bound (share)
+
+    def verdict(self, figures: dict[Leg, Figure]) -> str:
+        ratio = figures[self.ours].numbers[self.number] / figures[self.bare].numbers[self.number]
+        met = ratio <= self.bound if self.at_most else ratio >= self.bound
+        bound = f"<= {self.bound:g}x" if self.at_most else f">= {self.bound:g}"
+        shown = f"{ratio:.2f}x" if self.at_most else f"{ratio:.2f}"
+        return f"{self.what:<44} {shown:>7}   target {bound:<8} {'ok' if met else 'NOT MET'}"
+
+
+TARGETS = [
+    Target("latency p50, client / bare relay", client_latency, bare_latency, "p50", 2, at_most=True),
+    Target("latency p99, client / bare relay", client_latency, bare_latency, "p99", 5, at_most=True),
+    Target("ingest rate, client / bare recv + decode", client_ingest, bare_ingest, "rate", 0.5,
+           at_most=False),
+]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=1000, help="latency samples per leg")
-    parser.add_argument("--history", type=int, default=10000, help="messages a joining client ingests")
-    parser.add_argument("--quick", action="store_true", help="300 samples, 3000 history messages")
+    parser.add_argument("--history", type=int, default=100_000, help="messages a joining client ingests")
+    parser.add_argument("--quick", action="store_true", help="300 samples, 20,000 history messages")
     args = parser.parse_args()
     if args.quick:
-        args.messages, args.history = 300, 3000
+        args.messages, args.history = 300, 20_000
     sdk_note = _sdk_echo.why_unavailable()
     workdir = tempfile.TemporaryDirectory(prefix="rtk-bench-")
     tls_pair = None if sdk_note else _sdk_echo.write_certificate(Path(workdir.name))
@@ -284,10 +323,14 @@ def main() -> None:
     servers = {**parent.recv(), "sdk_note": sdk_note, "tls_pair": tls_pair}
     if sdk_note:
         print(f"note: the official-SDK leg is skipped: {sdk_note}", flush=True)
+    figures: dict[Leg, Figure] = {}
     try:
         for leg in LEGS:
-            figure = leg(servers, args)
+            figure = figures[leg] = leg(servers, args)
             print(f"{figure.leg:<68} {figure.value}", flush=True)
+        print(f"ratios in this run (ingest at {args.history:,} history messages):")
+        for target in TARGETS:
+            print(f"  {target.verdict(figures)}")
     finally:
         parent.send("stop")
         process.join(10)
