@@ -13,6 +13,18 @@ export interface ChatTraits {
   limits: Limits;
   title: string;
   media_mode: MediaMode;
+  connection_detail: ConnectionDetail | null;
+  /** Pixels, or a CSS length ("60vh"); absent or invalid: the stylesheet's default. */
+  height: number | string | null;
+}
+
+/** The meeting connection in detail: why it failed, when the next reconnect attempt is. */
+export interface ConnectionDetail {
+  state: string;
+  attempt: number;
+  /** Milliseconds since the epoch, while reconnecting. */
+  nextAttemptAt: number | null;
+  reason: string | null;
 }
 
 export type MediaMode = "auto" | "kernel" | "direct";
@@ -122,4 +134,25 @@ export function readMediaMode(value: unknown): MediaMode {
 
 export function readString(value: unknown): string {
   return str(value);
+}
+
+export function readConnectionDetail(value: unknown): ConnectionDetail | null {
+  const v = record(value);
+  if (!v || typeof v.state !== "string") return null;
+  const next = v.nextAttemptAt;
+  return {
+    state: v.state,
+    attempt: typeof v.attempt === "number" && v.attempt >= 0 ? Math.floor(v.attempt) : 0,
+    nextAttemptAt: typeof next === "number" && Number.isFinite(next) ? next : null,
+    reason: typeof v.reason === "string" && v.reason ? v.reason : null,
+  };
+}
+
+const CSS_LENGTH = /^\d+(\.\d+)?(px|em|rem|vh|svh|dvh|lh|%)$/;
+
+/** The panel's height as CSS, or null for the stylesheet's default; anything else is ignored. */
+export function readHeight(value: unknown): string | null {
+  if (typeof value === "number" && Number.isFinite(value) && value > 0) return `${Math.round(value)}px`;
+  if (typeof value === "string" && CSS_LENGTH.test(value.trim())) return value.trim();
+  return null;
 }

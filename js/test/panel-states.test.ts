@@ -102,12 +102,12 @@ describe("times", () => {
     const times = (): string[] => [...panel.root.querySelectorAll("time.rtkw-time")].map((t) => t.textContent!);
     expect(times()).toEqual(["5 min", "just now"]);
     expect(panel.root.querySelector("time.rtkw-time")!.getAttribute("title")).toContain("2025");
-    const intervals = vi.getTimerCount();
+    expect(vi.getTimerCount()).toBeGreaterThan(0);
     vi.advanceTimersByTime(3 * 60_000);
     expect(times()).toEqual(["8 min", "3 min"]);
     panel.destroy();
     mounted = [];
-    expect(vi.getTimerCount()).toBe(intervals - 1);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
 

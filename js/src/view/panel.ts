@@ -1,4 +1,6 @@
 import { Listeners, h } from "../dom";
+import { RequestError } from "../invoke";
+import { KINDS } from "../protocol";
 import { displayText } from "../format/text";
 import { type MediaCache, downloadAttachment } from "../media";
 import type { WireMessage } from "../protocol";
@@ -6,6 +8,8 @@ import type { ChatSession } from "../session";
 import { pinnedMessages } from "../store";
 import {
   type TraitSource,
+  readConnectionDetail,
+  readHeight,
   readLastError,
   readLimits,
   readMediaMode,
@@ -17,7 +21,8 @@ import { Composer } from "./composer";
 import { Feed, type Viewer } from "./feed";
 import { Lightbox } from "./lightbox";
 import { PinnedBar } from "./pinned-bar";
-import { NO_KERNEL, StatusArea } from "./status";
+import { Liveness } from "./liveness";
+import { StatusArea } from "./status";
 
 export interface PanelDeps {
   model: TraitSource;
@@ -38,7 +43,22 @@ export interface Panel {
   destroy(): void;
 }
 
-const TRAIT_EVENTS = ["self_info", "participants", "limits", "media_mode", "connection_state", "last_error", "title"] as const;
+const TRAIT_EVENTS = [
+  "self_info",
+  "participants",
+  "limits",
+  "media_mode",
+  "connection_state",
+  "connection_detail",
+  "height",
+  "last_error",
+  "title",
+] as const;
+
+/** How long a ping may go unanswered before the kernel counts as not answering. */
+const PING_TIMEOUT_MS = 8_000;
+/** Failures that mean nobody answered; any other error is an answer from a live kernel. */
+const NO_ANSWER = new Set(["timeout", "disconnected", "aborted"]);
 
 /** False only when the host says the model has no comm (ipywidgets' `comm_live`). */
 function commLive(model: TraitSource): boolean {
@@ -65,7 +85,13 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
   };
 
   const title = h("h2", { className: "rtkw-title" });
-  const status = new StatusArea();
+  const status = new StatusArea(async () => {
+    try {
+      await session.invoker.request(KINDS.reconnect, {}, { timeoutMs: 60_000 });
+    } catch (error) {
+      showError(error instanceof RequestError ? error : { code: "internal", message: String(error) });
+    }
+  });
   const lightbox = new Lightbox(el);
   const showError = (error: { code: string; message: string; retryAfterMs?: number }): void => status.showError(error);
 
@@ -105,10 +131,31 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
 
   // A model restored from a saved notebook has its last traits but no comm: nobody will answer.
   let kernelLive = commLive(model);
+  // Traits outlive the kernel that set them: "connected" is shown only while the kernel answers.
+  const liveness = new Liveness(model, {
+    ping: () =>
+      session.invoker.request(KINDS.ping, {}, { timeoutMs: PING_TIMEOUT_MS }).catch((error: unknown) => {
+        if (!(error instanceof RequestError) || NO_ANSWER.has(error.code)) throw error;
+      }),
+    onChange: (state) => {
+      // An answer overrules an earlier silence (a first page that timed out while the kernel was busy).
+      if (state === "proven" && !kernelLive && commLive(model)) {
+        kernelLive = true;
+        if (!session.state.loaded) void feed.load();
+      }
+      applyTraits();
+    },
+  });
+  listeners.add(() => liveness.destroy());
   const applyTraits = (): void => {
     const self = readSelfInfo(model.get("self_info"));
     title.textContent = displayText(readString(model.get("title")) || "Chat", 120);
-    status.setConnection(kernelLive ? readString(model.get("connection_state")) : NO_KERNEL);
+    status.show({
+      state: readString(model.get("connection_state")),
+      detail: readConnectionDetail(model.get("connection_detail")),
+      kernel: kernelLive ? liveness.state : "none",
+    });
+    root.style.height = readHeight(model.get("height")) ?? "";
     const limits = readLimits(model.get("limits"));
     composer.setLimits(limits.maxTextLength, limits.maxUploadBytes);
     composer.setParticipants(readParticipants(model.get("participants")), self?.userId ?? null, self?.displayName);
@@ -154,6 +201,7 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
   );
   const onCommLive = (): void => {
     kernelLive = commLive(model);
+    liveness.setCommLive(kernelLive);
     if (!kernelLive) return notConnected();
     applyTraits();
     void feed.load();
@@ -193,6 +241,7 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
   });
 
   render();
+  liveness.setCommLive(kernelLive);
   if (kernelLive) void feed.load();
   else notConnected();
 
