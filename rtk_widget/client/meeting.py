@@ -32,7 +32,8 @@ from rtk_widget.client.errors import (
     TLSError,
 )
 from rtk_widget.client.events import Dispatcher, EventEmitter, EventSource, default_dispatcher
-from rtk_widget.client.local import local_participant
+from rtk_widget.client.invitation import Invitation
+from rtk_widget.client.local import local_invitation, local_participant
 from rtk_widget.client.participants import ChatPermissions, Participant, Participants, SelfParticipant
 from rtk_widget.client.runtime import blocking, get_runtime, network
 from rtk_widget.client.transport import Transport, Verify, ssl_error_in, tls_failure_message
@@ -123,7 +124,8 @@ class Meeting(EventSource):
 
         Creates a new meeting (you get ``group_call_host``) unless ``meeting`` (a
         ``Meeting`` or a meeting id) names one to join as another participant
-        (``group_call_participant``); ``preset_name`` overrides either.
+        (``group_call_participant``); ``preset_name`` overrides either. The server lives in
+        this kernel: another kernel joins its meetings with a line from :meth:`invite`.
         """
         meeting_id = meeting.meeting_id if isinstance(meeting, Meeting) else meeting
         runtime = get_runtime()
@@ -133,6 +135,14 @@ class Meeting(EventSource):
         if join:
             joined.join()
         return joined
+
+    @classmethod
+    def from_cloudflare(cls, meeting_id: str | None = None, **options: Any) -> Meeting:
+        """Join a RealtimeKit meeting in one step through Cloudflare's SDK (see
+        :func:`rtk_widget.cloudflare.join.from_cloudflare`; needs ``rtk-widget[cloudflare]``)."""
+        from rtk_widget.cloudflare.join import from_cloudflare
+
+        return from_cloudflare(meeting_id, meeting_class=cls, **options)
 
     # ----- public state -----
 
@@ -164,6 +174,11 @@ class Meeting(EventSource):
         (the last ``socketConnectionUpdate`` payload)."""
         return self._info
 
+    @property
+    def api_base(self) -> str:
+        """The meeting's REST base URL (on rtk-widget servers also its file host)."""
+        return self._api_base
+
     def credentials_for(self, link: str) -> dict[str, str]:
         """Headers for downloading an attachment at ``link``.
 
@@ -178,6 +193,21 @@ class Meeting(EventSource):
         """A new ``httpx.AsyncClient`` that trusts what this meeting trusts (``verify``) and
         reaches ``*.localhost`` hosts; ``options`` (timeout, ...) go to its constructor."""
         return self._transport.http_client(**options)
+
+    @network
+    async def invite_async(self, display_name: str, *, preset_name: str | None = None) -> Invitation:
+        """Add a participant named ``display_name`` for someone in another kernel.
+
+        Returns an :class:`Invitation`: its ``str()`` (shown in Jupyter) is one line of
+        Python that joins as that participant and shows the panel, from any kernel on this
+        machine while this kernel runs. Only for meetings on this kernel's embedded server
+        (:meth:`local`); the new participant gets ``group_call_participant`` unless
+        ``preset_name`` says otherwise. For other machines, see ``rtk-widget serve --host``.
+        """
+        return await local_invitation(self._runtime, base_url=self._base_url, meeting_id=self.meeting_id,
+                                      display_name=display_name, preset_name=preset_name)
+
+    invite = blocking(invite_async)
 
     # ----- join / leave -----
 

@@ -90,3 +90,22 @@ async def server_history(server: MeetingServer, meeting_id: str, viewer: str) ->
 def client_history(meeting: Meeting) -> list[tuple[str, str]]:
     """``(id, payload)`` of the client's ``chat.messages``, in its order."""
     return [(m.id, m.payload) for m in meeting.chat.messages]
+
+
+def run_cell(client: Any, code: str, *, on_busy: Any = None, timeout: float = 60.0) -> str:
+    """Execute ``code``; returns its stdout. ``on_busy`` runs once the kernel started the cell."""
+    msg_id = client.execute(code)
+    out: list[str] = []
+    while True:
+        msg = client.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "status" and content["execution_state"] == "busy" and on_busy is not None:
+            on_busy()
+        elif kind == "stream":
+            out.append(content["text"])
+        elif kind == "error":
+            raise AssertionError("\n".join(content["traceback"]))
+        elif kind == "status" and content["execution_state"] == "idle":
+            return "".join(out)

@@ -5,28 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from jupyter_client.manager import start_new_kernel
 
 from rtk_widget.client import Meeting
 from rtk_widget.client.runtime import get_runtime
 from rtk_widget.server import MeetingServer, ServerConfig
 
+from .helpers import run_cell
+
 pytestmark = pytest.mark.jupyter
 
 MESSAGES = 20
-
-
-@pytest.fixture
-def kernel() -> Iterator[Any]:
-    manager, client = start_new_kernel(kernel_name="python3")
-    try:
-        yield client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
 
 
 @pytest.fixture
@@ -39,25 +29,6 @@ def fast_ping_server() -> Iterator[MeetingServer]:
         yield server
     finally:
         runtime.run(server.stop())
-
-
-def run_cell(client: Any, code: str, *, on_busy: Any = None, timeout: float = 60.0) -> str:
-    """Execute ``code``; returns its stdout. ``on_busy`` runs once the kernel started the cell."""
-    msg_id = client.execute(code)
-    out: list[str] = []
-    while True:
-        msg = client.get_iopub_msg(timeout=timeout)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        kind, content = msg["msg_type"], msg["content"]
-        if kind == "status" and content["execution_state"] == "busy" and on_busy is not None:
-            on_busy()
-        elif kind == "stream":
-            out.append(content["text"])
-        elif kind == "error":
-            raise AssertionError("\n".join(content["traceback"]))
-        elif kind == "status" and content["execution_state"] == "idle":
-            return "".join(out)
 
 
 def test_a_busy_cell_keeps_the_connection_and_callbacks_run_on_the_main_thread(kernel, fast_ping_server):
