@@ -121,3 +121,32 @@ def error_from_server(code: int | None, message: str, retry_after_ms: int = 0) -
     if known is None:
         return ChatError(text)
     return _BY_CODE[known](text, code=known)
+
+
+class CloudflareError(ChatError):
+    """A call to Cloudflare's RealtimeKit API (through its official ``cloudflare`` SDK) failed.
+
+    ``call`` names the SDK call (``"realtime_kit.meetings.add_participant"``), ``status`` is
+    the HTTP status when there was an answer.
+    """
+
+    def __init__(self, message: str, *, call: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.call = call
+        self.status = status
+
+
+class CloudflareAuthenticationError(CloudflareError):
+    """No API token, or Cloudflare refused it (HTTP 401/403)."""
+
+
+class CloudflareNotFoundError(CloudflareError):
+    """An unknown account, app, meeting, participant or session (HTTP 404)."""
+
+
+class CloudflareRequestError(CloudflareError):
+    """Cloudflare refused the request's content, e.g. an unknown preset name (HTTP 400, 409, 422)."""
+
+
+class WebhookSignatureError(CloudflareError):
+    """A webhook delivery whose ``rtk-signature`` is missing or does not match its body."""

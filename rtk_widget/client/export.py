@@ -3,6 +3,9 @@
 CSV columns: ``id, participantId, sessionId, meetingId, displayName, pinned,
 isEdited, payloadType, payload, createdAt`` (``participantId`` = the sender's user
 id, ``payloadType`` = ``TEXT_MESSAGE``/``IMAGE_MESSAGE``/``FILE_MESSAGE``/``CUSTOM_MESSAGE``).
+The readers take the CSV itself or where to get it: a Chat Replay download URL (fetched with a
+plain GET, as the URL is presigned), the answer of the SDK's ``sessions.get_session_chat``, or a
+``meeting.chatSynced`` webhook event.
 pandas is optional: it is imported only by the DataFrame functions.
 """
 
@@ -12,11 +15,12 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from rtk_widget.client.errors import ChatError
 from rtk_widget.client.messages import FileMessage, ImageMessage, Message, TextMessage, build_message
 from rtk_widget.wire.replay import COLUMNS, PAYLOAD_TYPE_NAMES, payload_type_name
 
@@ -76,12 +80,55 @@ def parse_created_at(value: str) -> int:
     return round(moment.timestamp() * 1000)
 
 
-def read_replay_csv(source: str | os.PathLike[str] | IO[str]) -> list[Message]:
-    """Messages from a Chat Replay CSV (a path, a file object, or the CSV text itself).
+URL_KEYS = ("chat_download_url", "chatDownloadUrl")
+"""Where a Chat Replay URL is: the REST answer (``data.chat_download_url``), the webhook event."""
+
+
+def replay_url_of(source: Any) -> str | None:
+    """The Chat Replay download URL ``source`` is or holds: an http(s) URL, the SDK's
+    ``get_session_chat`` answer (or its ``data``), that answer as JSON, or a
+    ``meeting.chatSynced`` event. None if it is none of these."""
+    if isinstance(source, str):
+        return source.strip() if re.match(r"\s*https?://\S+\s*$", source) else None
+    for holder in (source, getattr(source, "data", None)):
+        for key in URL_KEYS:
+            found = holder.get(key) if isinstance(holder, Mapping) else getattr(holder, key, None)
+            if isinstance(found, str) and found:
+                return found
+        if isinstance(holder, Mapping) and isinstance(holder.get("data"), Mapping):
+            return replay_url_of(holder["data"])
+    return None
+
+
+def download_replay_csv(url: str, *, timeout: float = 30.0) -> str:
+    """The CSV behind a Chat Replay URL (a plain GET: the URL carries its own signature)."""
+    import httpx
+
+    where = url.split("?", 1)[0]
+    try:
+        answer = httpx.get(url, timeout=timeout, follow_redirects=True)
+    except httpx.HTTPError as exc:
+        raise ChatError(f"downloading the Chat Replay CSV from {where} failed: {exc}") from exc
+    if answer.status_code != 200:
+        hint = " (the URL may have expired: ask for a fresh one)" if answer.status_code == 403 else ""
+        raise ChatError(
+            f"downloading the Chat Replay CSV from {where} failed: HTTP {answer.status_code}{hint}"
+        )
+    return answer.content.decode("utf-8-sig")
+
+
+def read_replay_csv(source: Any) -> list[Message]:
+    """Messages from a Chat Replay CSV: a path, a file object, the CSV text itself, or anything
+    :func:`replay_url_of` finds a download URL in (then the CSV is downloaded).
 
     Rows come back in file order. Raises :class:`ValueError` naming the row for
     missing columns or unreadable cells.
     """
+    url = replay_url_of(source)
+    if url is not None:
+        source = download_replay_csv(url)
+    elif not isinstance(source, str | os.PathLike) and not hasattr(source, "read"):
+        raise TypeError(f"not a Chat Replay CSV, path, file or download URL: {type(source).__name__}")
     reader = csv.DictReader(_open_text(source))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
@@ -148,8 +195,9 @@ def to_dataframe(messages: Iterable[Message]) -> Any:
     return frame
 
 
-def read_replay_dataframe(source: str | os.PathLike[str] | IO[str]) -> Any:
-    """:func:`read_replay_csv` as a DataFrame."""
+def read_replay_dataframe(source: Any) -> Any:
+    """:func:`read_replay_csv` as a DataFrame (a path, file, CSV text, download URL, the SDK's
+    ``get_session_chat`` answer or a ``meeting.chatSynced`` event)."""
     return to_dataframe(read_replay_csv(source))
 
 

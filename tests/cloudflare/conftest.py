@@ -6,14 +6,16 @@ async def test_x(rtk):                      # rtk.call(...) checks every answer 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from cloudflare import AsyncCloudflare
+from cloudflare import AsyncCloudflare, Cloudflare
 from cloudflare._response import AsyncAPIResponse
 
+from rtk_widget.client.local import local_server
+from rtk_widget.client.runtime import get_runtime
 from rtk_widget.server import MeetingServer
 
 from .strict import problems
@@ -57,3 +59,20 @@ async def rtk(server: MeetingServer) -> AsyncIterator[Kit]:
         yield Kit(client, server.config.account_id, server.config.app_id)
     finally:
         await client.close()
+
+
+@pytest.fixture
+def shared_server() -> MeetingServer:
+    """The process's embedded server (the one ``Meeting.local`` uses, on the network thread)."""
+    runtime = get_runtime()
+    return runtime.run(local_server(runtime))
+
+
+@pytest.fixture
+def cf(shared_server: MeetingServer) -> Iterator[Cloudflare]:
+    """The official SDK's synchronous client, pointed at the shared server."""
+    client = Cloudflare(
+        api_token=shared_server.api_token, base_url=f"{shared_server.base_url}/client/v4", max_retries=0
+    )
+    yield client
+    client.close()

@@ -1,0 +1,31 @@
+"""Cloudflare RealtimeKit through Cloudflare's official ``cloudflare`` SDK
+(``pip install 'rtk-widget[cloudflare]'``): join in one step, read past sessions, check webhooks.
+
+    meeting = Meeting.from_cloudflare(name="Ada")        # creates a meeting, adds you, joins
+    chat = session_chat(list_sessions(meeting.meeting_id)[0].id)
+    event = verify_webhook(raw_body, headers)            # then chat_synced_dataframe(event)
+"""
+
+from rtk_widget.cloudflare.api import RealtimeKitApp, connect
+from rtk_widget.cloudflare.join import from_cloudflare
+from rtk_widget.cloudflare.replay import SessionChat, list_sessions, session_chat, session_messages
+from rtk_widget.cloudflare.webhooks import (
+    chat_synced_dataframe,
+    chat_synced_messages,
+    public_key,
+    verify_webhook,
+)
+
+__all__ = [
+    "RealtimeKitApp",
+    "SessionChat",
+    "chat_synced_dataframe",
+    "chat_synced_messages",
+    "connect",
+    "from_cloudflare",
+    "list_sessions",
+    "public_key",
+    "session_chat",
+    "session_messages",
+    "verify_webhook",
+]
