@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from rtk_widget.client.chat_reads import ChatReads
 from rtk_widget.client.chat_requests import check_permission, check_text, target_peer_ids
 from rtk_widget.client.chat_state import ChatState
+from rtk_widget.client.chat_vocabulary import ChatVocabulary
 from rtk_widget.client.connection import Connection
 from rtk_widget.client.errors import (
     InvalidMessageError,
@@ -63,10 +64,12 @@ class ChatSession:
     uploader: Uploader
 
 
-class Chat(ChatReads, EventSource):
+class Chat(ChatReads, ChatVocabulary, EventSource):
     """The meeting's chat (``meeting.chat``).
 
     Events: ``chatUpdate``, ``newMessage``, ``pinMessage``, ``unpinMessage``, ``rateLimitReset``.
+    ``send_text``, ``send_image``, ``send_file``, ``edit_text``, ``delete``, ... are ChatWidget's names
+    for the SDK-named calls; ``on_message(fn)`` is a one-function bot (its return value is the reply).
     """
 
     def __init__(self, runtime: Runtime, emitter: EventEmitter, meeting_id: str = "") -> None:
@@ -295,6 +298,16 @@ class Chat(ChatReads, EventSource):
         return await self._pin(message_id, False)
 
     unpin = blocking(unpin_async)
+
+    # ----- the widget's names (ChatWidget); the SDK's names above stay -----
+
+    send_text, send_text_async = send_text_message, send_text_message_async
+    send_image, send_image_async = send_image_message, send_image_message_async
+    send_file, send_file_async = send_file_message, send_file_message_async
+    edit_text, edit_text_async = edit_text_message, edit_text_message_async
+    edit_image, edit_image_async = edit_image_message, edit_image_message_async
+    edit_file, edit_file_async = edit_file_message, edit_file_message_async
+    delete, delete_async = delete_message, delete_message_async
 
     # ----- internals (network loop) -----
 

@@ -48,6 +48,16 @@ class BaseMessage:
 
     type: ClassVar[MessageType]
 
+    def __repr__(self) -> str:
+        marks = [mark for mark, on in (("private", self.is_private), ("pinned", self.pinned),
+                                       ("edited", self.is_edited)) if on]
+        where = f"#{self.seq} " if self.seq is not None else ""
+        extra = f" ({', '.join(marks)})" if marks else ""
+        return f"<{type(self).__name__} {where}{self.display_name}: {self._summary()}{extra}>"
+
+    def _summary(self) -> str:
+        raise NotImplementedError
+
     @property
     def is_private(self) -> bool:
         """True for a message sent to chosen participants only."""
@@ -85,7 +95,7 @@ class BaseMessage:
         return base
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class TextMessage(BaseMessage):
     """A text message; ``message`` is the text (``text`` is an alias)."""
 
@@ -102,11 +112,14 @@ class TextMessage(BaseMessage):
         """The text itself."""
         return self.message
 
+    def _summary(self) -> str:
+        return repr(_clip(self.message))
+
     def _content_json(self) -> dict[str, Any]:
         return {"message": self.message}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class ImageMessage(BaseMessage):
     """An image message; ``link`` is where the image can be downloaded."""
 
@@ -118,11 +131,14 @@ class ImageMessage(BaseMessage):
         """The image URL."""
         return self.link
 
+    def _summary(self) -> str:
+        return _clip(self.link.rsplit("/", 1)[-1].split("?", 1)[0] or self.link)
+
     def _content_json(self) -> dict[str, Any]:
         return {"link": self.link}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class FileMessage(BaseMessage):
     """A file message: download ``link``, file ``name`` and ``size`` in bytes."""
 
@@ -136,11 +152,14 @@ class FileMessage(BaseMessage):
         """JSON ``{"link", "name", "size"}`` like the SDK sends."""
         return file_payload(self.link, self.name, self.size)
 
+    def _summary(self) -> str:
+        return f"{_clip(self.name)}, {self.size:,} bytes"
+
     def _content_json(self) -> dict[str, Any]:
         return {"link": self.link, "name": self.name, "size": self.size}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class CustomMessage(BaseMessage):
     """A custom (or poll) message; ``raw`` is the wire payload, ``data`` its JSON."""
 
@@ -160,8 +179,15 @@ class CustomMessage(BaseMessage):
         value = self.data.get("message")
         return value if isinstance(value, str) else None
 
+    def _summary(self) -> str:
+        return f"{self.kind} {_clip(self.raw)!r}"
+
     def _content_json(self) -> dict[str, Any]:
         return {**self.data, "type": self.kind}
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def file_payload(link: str, name: str, size: int) -> str:

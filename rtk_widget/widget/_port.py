@@ -6,15 +6,14 @@ import concurrent.futures
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
-
-from rtk_widget.client.errors import MessageNotFoundError, UploadError
+from rtk_widget.client.errors import MessageNotFoundError
 from rtk_widget.client.messages import FileMessage, ImageMessage, Message
 from rtk_widget.client.participants import Participant
 from rtk_widget.client.runtime import get_runtime
 from rtk_widget.client.uploads import FileSource
 
 from ._connection import reconnect
+from ._media_policy import MediaPolicy
 from rtk_widget.wire import limits
 
 if TYPE_CHECKING:
@@ -24,7 +23,6 @@ T = TypeVar("T")
 
 DEFAULT_MAX_UPLOAD_BYTES = limits.MAX_UPLOAD_BYTES
 """RealtimeKit's and the embedded server's upload limit."""
-MEDIA_TIMEOUT_S = 60.0
 
 
 class MeetingPort:
@@ -35,6 +33,7 @@ class MeetingPort:
         self.chat = meeting.chat
         self.runtime = get_runtime()
         self.max_upload_bytes = DEFAULT_MAX_UPLOAD_BYTES
+        self.media = MediaPolicy(meeting)
 
     @property
     def max_text_length(self) -> int:
@@ -123,25 +122,6 @@ class MeetingPort:
         return None
 
     async def fetch_media(self, link: str, max_bytes: int) -> tuple[bytes, str]:
-        """Download an attachment from the kernel's side, at most ``max_bytes``."""
-        headers = self.meeting.credentials_for(link)
-        try:
-            async with (
-                self.meeting.http_client(timeout=MEDIA_TIMEOUT_S, follow_redirects=True) as http,
-                http.stream("GET", link, headers=headers) as response,
-            ):
-                if response.status_code == 404:
-                    raise MessageNotFoundError(f"the attachment is gone (HTTP 404): {link}")
-                if response.status_code >= 300:
-                    raise UploadError(f"fetching the attachment failed: HTTP {response.status_code}")
-                chunks: list[bytes] = []
-                total = 0
-                async for chunk in response.aiter_bytes():
-                    total += len(chunk)
-                    if total > max_bytes:
-                        raise UploadError(f"the attachment is larger than {max_bytes} bytes")
-                    chunks.append(chunk)
-                mime = response.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
-                return b"".join(chunks), mime
-        except httpx.HTTPError as exc:
-            raise UploadError(f"fetching the attachment failed: {exc}") from exc
+        """Download an attachment from the kernel's side, at most ``max_bytes``, if the meeting vouches
+        for its origin (see :mod:`._media_policy`)."""
+        return await self.media.fetch(link, max_bytes)

@@ -196,6 +196,11 @@ class ChatWidget(anywidget.AnyWidget):
         # The order tells the panel whether to load history or to wait for the message's delta.
         self.send({"kind": p.SCROLL_TO, "messageId": message_id, "order": order_of(message)})
 
+    def trust_media_origin(self, url: str) -> None:
+        """Let the kernel also fetch attachments from ``url``'s origin (e.g. your organisation's
+        file host) when the browser cannot; by default it fetches only from the meeting's own hosts."""
+        self._port.media.trust(url)
+
     def on_message(self, fn: MessageCallback, *, include_own: bool = False) -> Subscription:
         """Call ``fn(message)`` for every new message from others; returns a handle whose call unsubscribes.
 
@@ -207,7 +212,7 @@ class ChatWidget(anywidget.AnyWidget):
         """
         handler = ReplyingHandler(fn, own_user_id=lambda: self._meeting.self.user_id,
                                   include_own=include_own, send=self._send_reply)
-        return self._bridge.subscribe_messages(handler)
+        return self._feed.subscribe_messages(handler)
 
     def on_change(self, callback: ChangeCallback) -> Subscription:
         """Call ``callback(event)`` for every change; returns an unsubscribe handle.
@@ -301,6 +306,14 @@ class ChatWidget(anywidget.AnyWidget):
     def _send_from_any_thread(self, content: dict[str, Any], buffers: list[bytes]) -> None:
         if self.comm is not None:
             self.send(content, buffers or None)
+
+    def __repr__(self) -> str:
+        if "_meeting" not in self.__dict__:  # __init__ did not finish
+            return "<ChatWidget (not set up)>"
+        me = self._meeting.self.name if self._meeting.joined else "left"
+        count = len(self.messages)
+        return (f"<ChatWidget {self.title!r}: {me}, {count} message{'' if count == 1 else 's'}, "
+                f"{self.connection_state}>")
 
     def _repr_keys(self) -> Any:
         # ipywidgets' repr lists every non-default trait; messages can be huge.

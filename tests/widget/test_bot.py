@@ -152,3 +152,33 @@ def test_unsubscribing_stops_the_bot_and_non_functions_are_refused(widget, ada, 
     assert calls.texts() == ["one"]
     with pytest.raises(TypeError, match="on_message needs a function, got str"):
         widget.on_message("print")  # type: ignore[arg-type]
+
+
+def test_the_client_chat_has_the_same_names_and_the_same_bot(ada, bob, capfd):
+    chat_type = type(bob.chat)
+    assert chat_type.send_text is chat_type.send_text_message
+    assert chat_type.send_image_async is chat_type.send_image_message_async
+    assert chat_type.delete is chat_type.delete_message
+    calls = Calls()
+
+    def answer(message: Message) -> str | None:
+        calls.add(message)
+        if getattr(message, "text", "") == "boom":
+            raise RuntimeError("client bot broke")
+        return "pong" if getattr(message, "text", "") == "ping" else None
+
+    stop = bob.chat.on_message(answer)
+    ada.chat.send_text("ping")
+    ada.chat.send_text("boom")
+    ada.chat.send_text("done")
+    calls.wait_for_text("done")
+    assert calls.texts() == ["ping", "boom", "done"]  # never bob's own "pong"
+    assert "RuntimeError: client bot broke" in capfd.readouterr().err
+    assert [m.text for m in bob.chat.messages if m.user_id == bob.self.user_id] == ["pong"]
+
+    stop()
+    later = Calls()
+    bob.chat.on_message(later.add)
+    ada.chat.send_text("ping")
+    later.wait_for_text("ping")
+    assert [m.text for m in bob.chat.messages if m.user_id == bob.self.user_id] == ["pong"]
