@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from rtk_widget.client.errors import EmptyMessageError, UnsupportedImageTypeError, UploadError
+from rtk_widget.wire import limits
 
 FileSource = str | os.PathLike[str] | bytes | bytearray | IO[bytes] | tuple[str, bytes]
 """A path, bytes (with ``name=``), a binary file object, or ``(name, bytes)``; ``send_image`` and
 ``send_file`` also take the richer objects this module describes."""
 
-UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024
-"""RealtimeKit's and the embedded server's upload limit."""
+UPLOAD_LIMIT_BYTES = limits.MAX_UPLOAD_BYTES
 
 IMAGE_INPUTS = "a path, bytes, a file object, a matplotlib Figure, a PIL Image or an object with _repr_png_"
 FILE_INPUTS = ("a path, bytes, a file object, text with name=, a pandas DataFrame, "
