@@ -48,7 +48,7 @@ def decode_frame(data: bytes) -> Frame:
     envelope = SocketMessage()
     try:
         envelope.ParseFromString(data)
-    except DecodeError as exc:
+    except (DecodeError, RecursionError) as exc:  # deep nesting: upb refuses, pure Python recurses
         raise MalformedFrameError(f"not a SocketMessage: {exc}") from exc
     return Frame(
         event=envelope.event,
@@ -69,6 +69,6 @@ def parse_payload(message_type: type[M], payload: bytes) -> M:
     message = message_type()
     try:
         message.ParseFromString(payload)
-    except DecodeError as exc:
+    except (DecodeError, RecursionError) as exc:
         raise MalformedFrameError(f"payload is not a {message_type.DESCRIPTOR.full_name}: {exc}") from exc
     return message

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from protocol_client import socket_url
 from websockets.exceptions import ConnectionClosed
@@ -103,8 +103,47 @@ def envelopes() -> st.SearchStrategy[bytes]:
     return st.builds(encode_frame, events, ids, payloads)
 
 
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n > 0x7F:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    return bytes([*out, n])
+
+
+def nested_groups(depth: int, field: int = 99) -> bytes:
+    """An unknown field nesting ``depth`` protobuf groups (each level is 2 bytes)."""
+    return _varint(field << 3 | 3) * depth + _varint(field << 3 | 4) * depth
+
+
+def deep_json_payload(payload_type: int, depth: int) -> bytes:
+    """A chat send whose payload opens ``depth`` JSON arrays: a byte a level, so deep enough
+    within the 4 KiB frame cap to exceed even the recursion limit Hypothesis raises."""
+    request = chat_pb2.SendChatMessageToRoomRequest(payload_type=payload_type, payload="[" * depth)
+    return encode_frame(Event.SEND_MESSAGE_TO_ROOM, "nested-json", request)
+
+
+def hostile_nesting() -> st.SearchStrategy[bytes]:
+    """Deep nesting: protobuf groups in the envelope or a payload, JSON in file/custom payloads."""
+    depths = st.integers(50, 1_500)
+    chat_writes = st.sampled_from(
+        [Event.SEND_MESSAGE_TO_ROOM, Event.SEND_MESSAGE_TO_PEERS, Event.EDIT_MESSAGE]
+    )
+    in_envelope = depths.map(nested_groups)
+    in_payload = st.builds(
+        lambda event, depth: encode_frame(event, "nested", nested_groups(depth)), chat_writes, depths
+    )
+    # file and custom payloads (types 2, 3) are JSON the server reads; under the 4 KiB frame cap
+    json_payload = st.builds(deep_json_payload, st.sampled_from([2, 3]), st.integers(50, 4_000))
+    return st.one_of(in_envelope, in_payload, json_payload)
+
+
 frames = st.one_of(
-    envelopes(), st.binary(max_size=300), st.text(max_size=50), st.binary(min_size=5000, max_size=6000)
+    envelopes(),
+    st.binary(max_size=300),
+    st.text(max_size=50),
+    st.binary(min_size=5000, max_size=6000),
+    hostile_nesting(),
 )
 
 
@@ -114,6 +153,9 @@ frames = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(frame=frames)
+@example(frame=nested_groups(1_500))
+@example(frame=deep_json_payload(3, 4_000))
+@example(frame=deep_json_payload(2, 4_000))
 def test_every_frame_is_answered_or_closed_properly(live: Live, frame: bytes | str) -> None:
     ws = live.socket()
     live.probes += 1

@@ -126,3 +126,49 @@ def test_non_json_bodies(env: Any, raw: bytes) -> None:
     check(api.post("/meetings", content=raw, headers={"Content-Type": "application/json"}))
     check(sdk.post("/v2/meetings/chat-upload", content=raw, headers={"Content-Type": "application/json"}))
     assert threaded.errors == []
+
+
+def nested(depth: int, openings: str) -> bytes:
+    """``depth`` levels cycling through ``openings`` ("[" and/or "{"), closed in order."""
+    opens = [openings[i % len(openings)] for i in range(depth)]
+    head = "".join('{"a":' if o == "{" else "[" for o in opens)
+    tail = "".join("}" if o == "{" else "]" for o in reversed(opens))
+    return (head + "1" + tail).encode()
+
+
+hostile_bodies = st.one_of(
+    st.builds(nested, st.integers(65, 10_000), st.sampled_from(["[", "{", "[{"])),  # too deep
+    st.builds(lambda depth: b"[" * depth, st.integers(65, 60_000)),  # too deep, never closed
+    st.builds(lambda d: b'{"name": ' + nested(d, "[") + b"}", st.integers(65, 5_000)),  # deep in a field
+    st.builds(lambda n: b'{"title": "' + b"x" * n + b'"}', st.integers(64 * 1024, 80 * 1024)),  # too large
+)
+
+
+@settings(SETTINGS, max_examples=60)
+@given(
+    raw=hostile_bodies,
+    target=st.sampled_from(
+        ["meeting", "patch_meeting", "participant", "patch_participant", "preset", "webhook", "upload"]
+    ),
+)
+def test_deep_and_oversize_bodies(env: Any, raw: bytes, target: str) -> None:
+    threaded, api, sdk = env
+    meeting_id = threaded.meeting["id"]
+    ada = threaded.people[0]["id"]
+    json_type = {"Content-Type": "application/json"}
+    paths = {
+        "meeting": ("POST", "/meetings"),
+        "patch_meeting": ("PATCH", f"/meetings/{meeting_id}"),
+        "participant": ("POST", f"/meetings/{meeting_id}/participants"),
+        "patch_participant": ("PATCH", f"/meetings/{meeting_id}/participants/{ada}"),
+        "preset": ("POST", "/presets"),
+        "webhook": ("POST", "/webhooks"),
+    }
+    if target == "upload":
+        response = sdk.post("/v2/meetings/chat-upload", content=raw, headers=json_type)
+    else:
+        method, path = paths[target]
+        response = api.request(method, path, content=raw, headers=json_type)
+    check(response)
+    assert response.status_code in (400, 413), response.text
+    assert threaded.errors == []

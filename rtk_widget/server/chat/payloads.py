@@ -7,11 +7,11 @@ not chat messages here.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from rtk_widget.wire import safe_json
 from rtk_widget.wire.codes import ErrorCode
 from rtk_widget.wire.limits import utf16_len
 
@@ -44,7 +44,7 @@ def _links(payload_type: int, payload: str) -> list[str]:
     if payload_type not in (FILE, CUSTOM):
         return []
     try:
-        data = json.loads(payload)
+        data = safe_json.loads(payload)
     except ValueError:
         return []
     if not isinstance(data, dict):
@@ -84,7 +84,7 @@ def validate(payload_type: int, payload: str, *, max_text_chars: int, max_payloa
         raise RequestRefused(ErrorCode.INVALID, "an image message's payload must be an http(s) URL")
     if payload_type == FILE:
         try:
-            data = json.loads(payload)
+            data = safe_json.loads(payload)
         except ValueError:
             data = None
         if not (

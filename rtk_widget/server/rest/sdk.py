@@ -9,10 +9,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rtk_widget.server.admin import ApiError
 from rtk_widget.server.auth import TokenIssuer
 from rtk_widget.server.config import ServerConfig
 from rtk_widget.server.identity import Identity
-from rtk_widget.server.rest.bodies import read_json
+from rtk_widget.server.rest.bodies import body_of
 from rtk_widget.server.rest.files import FileHost
 from rtk_widget.server.rest.responses import identify, json_error, request_token
 from rtk_widget.server.store.db import Database
@@ -96,11 +97,9 @@ class SdkRest:
         if isinstance(who, Response):
             return who
         try:
-            body = await read_json(request)
-        except ValueError:
-            return json_error(400, "body must be JSON")
-        if not isinstance(body, dict):
-            return json_error(400, "body must be a JSON object")
+            body = await body_of(request)
+        except ApiError as exc:
+            return json_error(exc.status, exc.message)
         room, filename, expiry = body.get("roomUUID"), body.get("filename"), body.get("expiry")
         if room != who.meeting_id:
             return json_error(403, "roomUUID is not your meeting")
