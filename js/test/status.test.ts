@@ -74,6 +74,21 @@ describe("liveness", () => {
     expect(states).toEqual(["proven", "silent", "proven", "none"]);
     liveness.destroy();
   });
+
+  it("knows at once when the comm cannot send (the kernel restarted or shut down)", async () => {
+    const model = new FakeKernel();
+    let gone = false;
+    const liveness = new Liveness(model, {
+      ping: () => (gone ? Promise.reject({ code: "disconnected" }) : Promise.resolve({})),
+      onChange: () => undefined,
+    });
+    liveness.setCommLive(true);
+    await vi.waitFor(() => expect(liveness.state).toBe("proven"));
+    gone = true;
+    liveness.checkIfQuiet(0);
+    await vi.waitFor(() => expect(liveness.state).toBe("none"));
+    liveness.destroy();
+  });
 });
 
 describe("the panel's connection", () => {

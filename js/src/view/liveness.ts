@@ -10,7 +10,10 @@ import type { TraitSource } from "../traits";
 export type KernelState = "proven" | "checking" | "silent" | "none";
 
 export interface LivenessOptions {
-  /** Asks the kernel; resolves when it answered (with anything), rejects on timeout or a dead comm. */
+  /**
+   * Asks the kernel; resolves when it answered (with anything), rejects on timeout, or rejects
+   * with `{ code: "disconnected" }` when the comm cannot send at all (its kernel is gone).
+   */
   ping(): Promise<unknown>;
   /** Called when `state` changes. */
   onChange(state: KernelState): void;
@@ -61,14 +64,22 @@ export class Liveness {
       .ping()
       .then(
         () => this.heard(),
-        () => {
+        (error: unknown) => {
           this.unanswered = true;
+          // A comm that cannot even send has no kernel behind it (restarted, shut down): no
+          // need to wait for the last answer to grow old.
+          if ((error as { code?: unknown } | null)?.code === "disconnected") this.commLive = false;
         },
       )
       .finally(() => {
         this.asking = false;
         this.update();
       });
+  }
+
+  /** The reader turned to the panel (pointer or focus): ask, unless the kernel spoke a moment ago. */
+  checkIfQuiet(quietMs = 3_000): void {
+    if (this.lastHeard === null || this.now() - this.lastHeard >= quietMs) this.check();
   }
 
   destroy(): void {

@@ -144,6 +144,7 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
         if (!session.state.loaded) void feed.load();
       }
       applyTraits();
+      if (state === "none") feed.showNotConnected();
     },
   });
   listeners.add(() => liveness.destroy());
@@ -209,6 +210,10 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
   model.on("comm_live_update", onCommLive);
   listeners.add(() => model.off("comm_live_update", onCommLive));
   listeners.add(session.onScrollTo((id) => void feed.jumpTo(id)));
+
+  // Someone looking at the panel gets the truth now, not at the next scheduled ping.
+  listeners.on(root, "pointerenter", () => liveness.checkIfQuiet());
+  listeners.on(root, "focusin", () => liveness.checkIfQuiet());
 
   // Escape in the message list goes back to the composer (the inline editor handles its own).
   listeners.on(feed.el, "keydown", (event) => {
