@@ -1,8 +1,16 @@
 """Sessions: one live run of a meeting, from its first join until its last participant has
-been gone for the meeting's keep-alive time (``session_keep_alive_time_in_secs``)."""
+been gone for the meeting's keep-alive time (``session_keep_alive_time_in_secs``).
+
+Chat retention (``persist_chat``): a session's messages are kept for
+:data:`CHAT_RETENTION_MS` (a week, RealtimeKit's default) after it ends, then deleted (as
+tombstones, so a client's catch-up learns of it) unless the meeting has ``persist_chat``: then
+they are kept. Within that time a meeting's chat stays in the meeting across its sessions;
+after it, the session's Chat Replay is an empty CSV (deleted messages are never in it).
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import uuid
@@ -97,9 +105,45 @@ _IDLE = (
 )
 
 
+CHAT_RETENTION_MS = 7 * 86_400_000
+
+_EXPIRED_SESSIONS = (
+    "SELECT s.id FROM sessions s JOIN meetings m ON m.id = s.meeting_id "
+    "WHERE s.status = 'ENDED' AND s.ended_ms <= ? "
+    "AND COALESCE(json_extract(m.settings, '$.persist_chat'), 0) = 0"
+)
+
+
+def purge_expired_chat(conn: sqlite3.Connection, now: int) -> int:
+    """Delete the messages of sessions past their chat retention at ``now`` (ms), each under a
+    new revision of its meeting, like a delete. Returns how many were deleted."""
+    expired = [r[0] for r in conn.execute(_EXPIRED_SESSIONS, (now - CHAT_RETENTION_MS,))]
+    rows = [
+        (pk, meeting_id)
+        for session_id in expired
+        for pk, meeting_id in conn.execute(
+            "SELECT pk, meeting_id FROM messages WHERE session_id = ? AND deleted = 0 ORDER BY seq",
+            (session_id,),
+        )
+    ]
+    rows.sort(key=lambda r: r[1])
+    for meeting_id, group in itertools.groupby(rows, key=lambda r: r[1]):
+        pks = [pk for pk, _ in group]
+        rev = conn.execute("SELECT rev FROM meetings WHERE id = ?", (meeting_id,)).fetchone()[0]
+        conn.executemany(
+            "UPDATE messages SET deleted = 1, payload = '', pinned = 0, rev = ? WHERE pk = ?",
+            [(rev + i, pk) for i, pk in enumerate(pks, start=1)],
+        )
+        conn.executemany("DELETE FROM message_files WHERE message_pk = ?", [(pk,) for pk in pks])
+        conn.execute("UPDATE meetings SET rev = ? WHERE id = ?", (rev + len(pks), meeting_id))
+    return len(rows)
+
+
 def end_idle(conn: sqlite3.Connection, now: int, default_keep_alive_s: float) -> tuple[list[str], int | None]:
     """End every live session whose last participant left at least its keep-alive time
-    before ``now`` (ms). Returns the ended session ids and when the next idle one is due."""
+    before ``now`` (ms), and delete chat past its retention. Returns the ended session ids
+    and when the next idle one is due."""
+    purge_expired_chat(conn, now)
     args = {"default": default_keep_alive_s, "now": now}
     due = conn.execute(f"SELECT s.id, {_DUE_MS} {_IDLE} AND {_DUE_MS} <= :now", args).fetchall()
     for session_id, due_ms in due:
@@ -114,8 +158,10 @@ def end_idle(conn: sqlite3.Connection, now: int, default_keep_alive_s: float) ->
 
 def end_all(conn: sqlite3.Connection) -> list[str]:
     """At start-up and at stop nobody is connected: end every live session (one a crash left
-    live, or one still in its keep-alive time). Returns their ids."""
+    live, or one still in its keep-alive time), and delete chat past its retention. Returns
+    their ids."""
     now = now_ms()
+    purge_expired_chat(conn, now)
     ids = [r[0] for r in conn.execute("SELECT id FROM sessions WHERE status = 'LIVE'")]
     conn.execute("UPDATE session_peers SET left_ms = ? WHERE left_ms IS NULL", (now,))
     conn.execute(
