@@ -29,6 +29,7 @@ from rtk_widget.client.errors import (
     UploadError,
 )
 from rtk_widget.client.export import read_replay_csv, read_replay_dataframe, to_dataframe, to_replay_csv
+from rtk_widget.client.invitation import Invitation
 from rtk_widget.client.meeting import ConnectionUpdate, Meeting
 from rtk_widget.client.messages import CustomMessage, FileMessage, ImageMessage, Message, TextMessage
 from rtk_widget.client.participants import ChatPermissions, Participant, SelfParticipant
@@ -49,6 +50,7 @@ __all__ = [
     "FileMessage",
     "ImageMessage",
     "InvalidMessageError",
+    "Invitation",
     "Meeting",
     "Message",
     "MessageNotFoundError",
