@@ -211,17 +211,12 @@ class ChatService:
         except Exception:
             limiter.release(key)
             raise
-        frame = response_type(message=to_proto(record))
-        conn.send(encode_frame(event, request_id, frame))
+        response = response_type(message=to_proto(record))
         if duplicate:
             limiter.release(key)
+            conn.send(encode_frame(event, request_id, response))
             return
-        self.rooms.fan_out(
-            conn.meeting_id,
-            encode_frame(event, None, frame),
-            exclude=conn,
-            audience=record.audience if record.private else None,
-        )
+        self._push(conn, record, event, request_id, response)
 
     # -- changes -----------------------------------------------------------------------------
 
@@ -249,13 +244,19 @@ class ChatService:
     def _push(
         self, conn: Connection, record: MessageRecord, event: Event, request_id: str | None, response: Message
     ) -> None:
-        conn.send(encode_frame(event, request_id, response))
+        """The change to the others in the room, then the reply to its author.
+
+        The payload is serialized once for both frames. The others go first: the author's
+        request is answered either way, and their copies then leave no later than the reply
+        (each socket still sees the meeting's changes in commit order)."""
+        payload = response.SerializeToString()
         self.rooms.fan_out(
             conn.meeting_id,
-            encode_frame(event, None, response),
+            encode_frame(event, None, payload),
             exclude=conn,
             audience=record.audience if record.private else None,
         )
+        conn.send(encode_frame(event, request_id, payload))
 
     async def edit(
         self,
