@@ -43,6 +43,8 @@ CLIENT_PING_INTERVAL = 15.0
 """On RealtimeKit's host the client sends ``"2"`` this often (the SDK's)."""
 DEFAULT_REQUEST_TIMEOUT = 20.0
 """The SDK's ``sendMessagePromise`` timeout."""
+wall_clock = time.time
+"""The wall clock the keepalive reads; tests replace it to play a machine that slept."""
 AUTH_CLOSE_CODES = {4001: "the token was refused", 4003: "the participant or meeting is no longer allowed"}
 """Close codes by which the server says the token will not be accepted again: no point retrying."""
 
@@ -136,12 +138,12 @@ class _Liveness:
         self.heard()
 
     def heard(self) -> None:
-        self.monotonic, self.wall = time.monotonic(), time.time()
+        self.monotonic, self.wall = time.monotonic(), wall_clock()
 
     def silence(self) -> float:
         # The monotonic clock stops while a laptop sleeps and the wall clock does not: after a
         # wake-up the silence is known at the next check, not a full ping timeout later.
-        return max(time.monotonic() - self.monotonic, time.time() - self.wall)
+        return max(time.monotonic() - self.monotonic, wall_clock() - self.wall)
 
 
 class Connection:

@@ -5,6 +5,7 @@ an outage is bounded only if the user asks, a refused token stops at once with i
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -14,6 +15,7 @@ from rtk_widget.client import (
     ConnectionLostError,
     ConnectionState,
     NotJoinedError,
+    connection,
 )
 
 from .helpers import Recorder, client_history, server_history, through, wait_until_async
@@ -116,3 +118,23 @@ async def test_a_removed_participant_stops_at_once_with_the_reason(server, proxy
     assert a.connection_state is ConnectionState.FAILED
     await a.leave_async()
     assert a.connection_state is ConnectionState.DISCONNECTED
+
+
+async def test_after_the_machine_slept_a_dead_link_is_replaced_at_the_next_check(
+        server, proxy, make_meeting, monkeypatch):
+    _, (ada,) = await make_meeting("ada")
+    a = through(proxy, ada["token"], ping_timeout=8.0)
+    await a.join_async()
+    # The laptop sleeps an hour: its link dies without a word, and the monotonic clock (which
+    # stops during sleep) says no time passed; the wall clock says an hour did.
+    proxy.stall_all()
+    monkeypatch.setattr(connection, "wall_clock", lambda: time.time() + 3600)
+    await wait_until_async(a, "socketConnectionUpdate", lambda: a.connection_info.reason is not None)
+    reason = a.connection_info.reason
+    assert reason.startswith("no answer from the server for 360")  # the hour, not 8 s of waiting
+    assert reason.endswith("(ping timeout 8 s)")
+    await wait_until_async(a, "socketConnectionUpdate",
+                           lambda: a.connection_state is ConnectionState.CONNECTED)
+    sent = await a.chat.send_text_message_async("awake")
+    assert [m.id for m in a.chat.messages] == [sent.id]
+    await a.leave_async()
