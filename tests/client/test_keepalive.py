@@ -125,11 +125,7 @@ async def test_a_quiet_healthy_link_is_kept_by_probes(upstream):
     # The server never speaks first: only the client's probes after half the timeout keep it alive.
     connection = await open_connection(server.sockets[0].getsockname()[1], infos, client_pings=False,
                                        ping_timeout=0.3)
-    for _ in range(6):
-        assert await asyncio.wait_for(ping_server.received.get(), 5) == "2"
-    assert len(ping_server.connections) == 1
-    assert [info.state for info in infos] == [ConnectionState.CONNECTING, ConnectionState.CONNECTED]
-    await get_runtime().run_async(connection.close())
+    await assert_kept_alive(ping_server, connection, infos, pings=6)
 
 
 async def test_realtimekit_mode_sends_its_own_pings_and_never_cuts_a_server_that_does_not_answer():
@@ -139,8 +135,14 @@ async def test_realtimekit_mode_sends_its_own_pings_and_never_cuts_a_server_that
         connection = await open_connection(server.sockets[0].getsockname()[1], infos, client_pings=True,
                                            ping_timeout=0.2)
         # Many ping timeouts of silence pass: without a "3" ever seen, silence proves nothing here.
-        for _ in range(12):
-            assert await asyncio.wait_for(ping_server.received.get(), 5) == "2"
-        assert len(ping_server.connections) == 1
-        assert [info.state for info in infos] == [ConnectionState.CONNECTING, ConnectionState.CONNECTED]
-        await get_runtime().run_async(connection.close())
+        await assert_kept_alive(ping_server, connection, infos, pings=12)
+
+
+async def assert_kept_alive(ping_server: PingServer, connection: Connection, infos: list[ConnectionInfo], *,
+                            pings: int) -> None:
+    """The server receives ``pings`` pings on the one socket the client opened, then it closes."""
+    for _ in range(pings):
+        assert await asyncio.wait_for(ping_server.received.get(), 5) == "2"
+    assert len(ping_server.connections) == 1
+    assert [info.state for info in infos] == [ConnectionState.CONNECTING, ConnectionState.CONNECTED]
+    await get_runtime().run_async(connection.close())
