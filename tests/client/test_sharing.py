@@ -40,7 +40,7 @@ except ChatError as exc:
 import json
 meeting.chat.send_text_message("hello from another kernel")
 print(json.dumps({"name": meeting.self.name, "preset": meeting.self.preset_name,
-                  "widget": type(widget).__name__, "messages": len(widget.messages)}))
+                  "widget": type(widget).__name__, "messages": len(meeting.chat.messages)}))
 """)
         assert json.loads(out) == {"name": "Eve", "preset": "group_call_participant",
                                    "widget": "ChatWidget", "messages": 1}
