@@ -253,7 +253,7 @@ class ChatWidget(anywidget.AnyWidget):
             if matched:
                 loop.call_soon_threadsafe(settle, message, None)
 
-        subscription = self.on_message(check)
+        subscription = self.on_message(check, include_own=True)
         try:
             return await asyncio.wait_for(arrived, timeout)
         except TimeoutError:
