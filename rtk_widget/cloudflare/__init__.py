@@ -6,7 +6,7 @@
     event = verify_webhook(raw_body, headers)            # then chat_synced_dataframe(event)
 """
 
-from rtk_widget.cloudflare.api import RealtimeKitApp, connect
+from rtk_widget.cloudflare.api import RealtimeKitApp, connect, local_options
 from rtk_widget.cloudflare.join import from_cloudflare
 from rtk_widget.cloudflare.replay import SessionChat, list_sessions, session_chat, session_messages
 from rtk_widget.cloudflare.webhooks import (
@@ -24,6 +24,7 @@ __all__ = [
     "connect",
     "from_cloudflare",
     "list_sessions",
+    "local_options",
     "public_key",
     "session_chat",
     "session_messages",

@@ -147,3 +147,16 @@ def _server_of(api_base: str) -> str | None:
     path = parts.path.rstrip("/")
     path = path[: -len(API_PATH)] if path.endswith(API_PATH) else path
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def local_options() -> dict[str, Any]:
+    """Keyword arguments (``client``, ``account_id``, ``app_id``) that point
+    ``Meeting.from_cloudflare`` and the session functions at this process's embedded server (the
+    one ``Meeting.local`` starts): the Cloudflare path, offline, through the same SDK."""
+    from rtk_widget.client.local import local_server
+    from rtk_widget.client.runtime import get_runtime
+
+    runtime = get_runtime()
+    server = runtime.run(local_server(runtime))
+    client = _sdk().Cloudflare(api_token=server.api_token, base_url=server.base_url + API_PATH)
+    return {"client": client, "account_id": server.config.account_id, "app_id": server.config.app_id}
