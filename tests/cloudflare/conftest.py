@@ -45,6 +45,24 @@ class Kit:
         assert not found, f"{type(parsed).__name__} does not conform:\n" + "\n".join(found)
         return parsed
 
+    async def add_people(
+        self, meeting_id: str, names: list[str], preset: str = "group_call_host"
+    ) -> list[Any]:
+        """One participant per name (custom id = name, display name = Name), as dicts with "token"."""
+        return [
+            (
+                await self.call(
+                    self.kit.meetings.with_raw_response.add_participant,
+                    meeting_id,
+                    app_id=self.app_id,
+                    name=name.title(),
+                    preset_name=preset,
+                    custom_participant_id=name,
+                )
+            ).data.model_dump()
+            for name in names
+        ]
+
 
 def sdk_client(server: MeetingServer, token: str | None = None) -> AsyncCloudflare:
     return AsyncCloudflare(

@@ -10,6 +10,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.jupyter.test_examples import outputs_text
+
 pytestmark = pytest.mark.jupyter
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "examples-cloudflare.ipynb"
@@ -17,11 +19,7 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "examples-cloudflare.ipynb"
 
 def text_of(cell: nbformat.NotebookNode) -> str:
     """The cell's printed and displayed text, whitespace runs as one space."""
-    parts = []
-    for output in cell.get("outputs", []):
-        parts.append(output.get("text", ""))
-        parts.append(output.get("data", {}).get("text/plain", ""))
-    return " ".join(" ".join(parts).split())
+    return " ".join(outputs_text(cell).split())
 
 
 def test_the_cloudflare_tour_runs_offline(tmp_path, monkeypatch):

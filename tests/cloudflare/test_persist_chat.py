@@ -22,16 +22,7 @@ async def _session(server, rtk, *, persist: bool):
             rtk.app_id, account_id=rtk.account_id, persist_chat=persist, session_keep_alive_time_in_secs=0
         )
     ).data
-    ada = (
-        await rtk.kit.meetings.add_participant(
-            meeting.id,
-            account_id=rtk.account_id,
-            app_id=rtk.app_id,
-            name="Ada",
-            preset_name="group_call_host",
-            custom_participant_id="ada",
-        )
-    ).data.model_dump()
+    (ada,) = await rtk.add_people(meeting.id, ["ada"])
     client = await ProtoClient.connect(server.base_url, ada, meeting.id)
     await client.join()
     said = await client.send_text("kept?")

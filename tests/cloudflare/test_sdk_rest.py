@@ -184,19 +184,7 @@ async def _join(server, meeting_id, participant):
 async def test_active_session_kick_and_kick_all(server, rtk):
     raw = rtk.kit.meetings.with_raw_response
     meeting = (await rtk.call(raw.create, rtk.app_id, title="K")).data
-    people = [
-        (
-            await rtk.call(
-                raw.add_participant,
-                meeting.id,
-                app_id=rtk.app_id,
-                name=n.title(),
-                preset_name="group_call_participant",
-                custom_participant_id=n,
-            )
-        ).data.model_dump()
-        for n in ("ada", "bob", "cy")
-    ]
+    people = await rtk.add_people(meeting.id, ["ada", "bob", "cy"], "group_call_participant")
     with pytest.raises(cloudflare.NotFoundError):
         await rtk.kit.active_session.kick_all_participants(
             meeting.id, account_id=rtk.account_id, app_id=rtk.app_id
@@ -236,19 +224,7 @@ async def _past_session(server, rtk, title, names):
     """A meeting whose session ran and ended: everyone joined, Ada said hello, all left."""
     raw = rtk.kit.meetings.with_raw_response
     meeting = (await rtk.call(raw.create, rtk.app_id, title=title, session_keep_alive_time_in_secs=0)).data
-    people = [
-        (
-            await rtk.call(
-                raw.add_participant,
-                meeting.id,
-                app_id=rtk.app_id,
-                name=n.title(),
-                preset_name="group_call_host",
-                custom_participant_id=n,
-            )
-        ).data.model_dump()
-        for n in names
-    ]
+    people = await rtk.add_people(meeting.id, names)
     clients = [await _join(server, meeting.id, p) for p in people]
     await clients[0].send_text(f"hello from {title}")
     for client in clients:
