@@ -23,7 +23,7 @@ export const MAX_AWAITED_SCROLLS = 8;
 
 /**
  * The model-level chat controller: keeps the store in step with the kernel (pages, pushes,
- * gap catch-up, reset) and runs the user's actions. Shared by every view of one model.
+ * gap catch-up, and the reload a catch-up reset asks for) and runs the user's actions. Shared by every view of one model.
  */
 export class ChatSession {
   readonly store = new Store();
@@ -286,12 +286,6 @@ export class ChatSession {
         }
         return;
       }
-      case KINDS.reset:
-        this.store.dispatch({ type: "reset" });
-        this.highestSeen = 0;
-        void this.loadLatest();
-        void this.loadPinned();
-        return;
       case KINDS.scrollTo:
         this.scrollWhenKnown(push.messageId, push.order);
         return;

@@ -34,6 +34,8 @@ export class FakeKernel {
   messages: WireMessage[] = [];
   feedSeq = 0;
   log: Delta[] = [];
+  /** The feed number of `log[0]`. */
+  logStart = 1;
   /** When set, requests of these kinds are left unanswered. */
   readonly silent = new Set<string>();
   /** When set, the next request of that kind fails with this error. */
@@ -101,6 +103,17 @@ export class FakeKernel {
     return { first: this.feedSeq, items: [delta] };
   }
 
+  /**
+   * Python's ring of recent deltas overflowed while the panel missed one: the next delta shows
+   * the gap and the panel's catch-up is answered `{reset: true}`, so it reloads.
+   */
+  overflow(): void {
+    this.feedSeq += 1;
+    this.log = [];
+    this.logStart = this.feedSeq + 1;
+    this.push({ kind: "deltas", ...this.change({ op: "remove", id: "no-such-message" }) });
+  }
+
   /** Adds a new message and pushes its delta. */
   addAndPush(overrides: Partial<WireMessage> = {}): WireMessage {
     const message = makeMessage(this.nextOrder++, overrides);
@@ -147,7 +160,9 @@ export class FakeKernel {
       }
       case "catch-up": {
         const after = msg.after as number;
-        return this.reply(kind, id, { deltas: this.log.slice(after), feedSeq: this.feedSeq });
+        // Like Python's bounded ring: deltas before `logStart` are gone.
+        if (after + 1 < this.logStart || after > this.feedSeq) return this.reply(kind, id, { reset: true });
+        return this.reply(kind, id, { deltas: this.log.slice(after + 1 - this.logStart), feedSeq: this.feedSeq });
       }
       case "upload-chunk": {
         const uploadId = msg.uploadId as string;

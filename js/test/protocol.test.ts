@@ -5,7 +5,7 @@ import { makeMessage } from "./fake-kernel";
 describe("protocol", () => {
   it("names every kind of the ARCHITECTURE.md table once", () => {
     expect(Object.values(KINDS).sort()).toEqual(
-      ["cancel", "catch-up", "delete", "deltas", "edit", "media", "page", "pin", "pinned", "ping", "reconnect", "reset", "scroll-to", "send", "unpin", "upload-chunk"].sort(),
+      ["cancel", "catch-up", "delete", "deltas", "edit", "media", "page", "pin", "pinned", "ping", "reconnect", "scroll-to", "send", "unpin", "upload-chunk"].sort(),
     );
     expect(responseKind(KINDS.catchUp)).toBe("catch-up-response");
     expect(ERROR_CODES).toContain("rate_limited");
@@ -18,7 +18,6 @@ describe("protocol", () => {
       first: 3,
       items: [upsert, { op: "remove", id: "m2" }],
     });
-    expect(parsePush({ kind: "reset" })).toEqual({ kind: "reset" });
     expect(parsePush({ kind: "scroll-to", messageId: "m1" })).toEqual({ kind: "scroll-to", messageId: "m1" });
     expect(parsePush({ kind: "scroll-to", messageId: "m1", order: 7 })).toEqual({ kind: "scroll-to", messageId: "m1", order: 7 });
     for (const bad of [
@@ -29,6 +28,7 @@ describe("protocol", () => {
       { kind: "deltas", first: 3, items: [{ op: "drop", id: "x" }] },
       { kind: "scroll-to", messageId: 5 },
       { kind: "page-response", id: "1", response: {} },
+      { kind: "reset" }, // never sent: a catch-up reply says reset
     ]) {
       expect(parsePush(bad)).toBeNull();
     }

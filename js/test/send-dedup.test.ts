@@ -168,7 +168,7 @@ describe("a send from the panel is shown once", () => {
     const send = t.hold();
     // The kernel's feed already holds the message with its localId; the panel only learns it from a page.
     t.kernel.change({ op: "upsert", message: { ...send.message, localId: send.localId } });
-    t.kernel.push({ kind: "reset" });
+    t.kernel.overflow();
     await t.session.ensureLoaded();
     await t.session.loadLatest();
     expect(t.session.state.pending).toEqual([]);

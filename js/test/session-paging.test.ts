@@ -59,7 +59,7 @@ describe("the pinned list", () => {
     kernel.push({ kind: "deltas", ...kernel.change({ op: "upsert", message: { ...kernel.messages[7]!, pinned: true } }) });
     expect(pinnedMessages(session.state).map((m) => m.id)).toEqual(["m8"]);
     kernel.messages[1] = { ...kernel.messages[1]!, pinned: true };
-    kernel.push({ kind: "reset" });
+    kernel.overflow();
     await vi.waitFor(() => expect(pinnedMessages(session.state).map((m) => m.id)).toEqual(["m8", "m2"]));
     expect(kernel.requests("pinned")).toHaveLength(2);
   });

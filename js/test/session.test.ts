@@ -115,7 +115,7 @@ describe("pushes", () => {
     const { kernel, session } = setup(3);
     await session.ensureLoaded();
     kernel.messages = kernel.messages.slice(0, 1);
-    kernel.push({ kind: "reset" });
+    kernel.overflow();
     await vi.waitFor(() => expect(ids(session)).toEqual(["m1"]));
     kernel.feedSeq = 50;
     kernel.log = [];

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -145,20 +145,36 @@ class Chat(ChatReads, ChatVocabulary, EventSource):
 
     # ----- sending -----
 
+    def new_envelope_id(self) -> str:
+        """A fresh request id for a send's ``envelope_id=`` (known before the send, unlike its message id)."""
+        return self._connection().new_id()
+
     @network
-    async def send_text_message_async(self, text: str, peer_ids: Targets = None) -> TextMessage:
-        """Send text to everyone, or privately to ``peer_ids`` (peer ids or Participants)."""
+    async def send_text_message_async(
+        self, text: str, peer_ids: Targets = None, *, envelope_id: str | None = None
+    ) -> TextMessage:
+        """Send text to everyone, or privately to ``peer_ids`` (peer ids or Participants).
+
+        ``envelope_id`` (from :meth:`new_envelope_id`) names the request: the returned
+        message and its ``chatUpdate`` event carry it, and on rtk-widget servers a
+        repeat with the same id is stored once. Every send method takes it.
+        """
         session = self._require_session()
         check_text(text, self._max_text)
         check_permission(session.me, 0, peer_ids is not None)
         self._acquire(self._text_limit)
-        return await self._send(session, 0, text, peer_ids, TextMessage)
+        return await self._send(session, 0, text, peer_ids, TextMessage, envelope_id=envelope_id)
 
     send_text_message = blocking(send_text_message_async)
 
     @network
     async def send_image_message_async(
-        self, image: FileSource, peer_ids: Targets = None, *, name: str | None = None
+        self,
+        image: FileSource,
+        peer_ids: Targets = None,
+        *,
+        name: str | None = None,
+        envelope_id: str | None = None,
     ) -> ImageMessage:
         """Upload a JPEG, PNG or GIF (a path, bytes with ``name=``, or a binary file) and send it."""
         session = self._require_session()
@@ -166,13 +182,18 @@ class Chat(ChatReads, ChatVocabulary, EventSource):
         check_permission(session.me, 1, peer_ids is not None)
         self._acquire(self._image_limit)
         link = await session.uploader.upload(upload)
-        return await self._send(session, 1, link, peer_ids, ImageMessage)
+        return await self._send(session, 1, link, peer_ids, ImageMessage, envelope_id=envelope_id)
 
     send_image_message = blocking(send_image_message_async)
 
     @network
     async def send_file_message_async(
-        self, file: FileSource, peer_ids: Targets = None, *, name: str | None = None
+        self,
+        file: FileSource,
+        peer_ids: Targets = None,
+        *,
+        name: str | None = None,
+        envelope_id: str | None = None,
     ) -> FileMessage:
         """Upload any file (a path, bytes with ``name=``, or a binary file) and send it."""
         session = self._require_session()
@@ -181,7 +202,7 @@ class Chat(ChatReads, ChatVocabulary, EventSource):
         self._acquire(self._file_limit)
         link = await session.uploader.upload(upload)
         payload = file_payload(link, upload.name, upload.size)
-        return await self._send(session, 2, payload, peer_ids, FileMessage)
+        return await self._send(session, 2, payload, peer_ids, FileMessage, envelope_id=envelope_id)
 
     send_file_message = blocking(send_file_message_async)
 
@@ -353,7 +374,14 @@ class Chat(ChatReads, ChatVocabulary, EventSource):
         asyncio.get_running_loop().call_later(max(delay, 0.0), fire)
 
     async def _send(
-        self, session: ChatSession, payload_type: int, payload: str, peer_ids: Targets, kind: type[M]
+        self,
+        session: ChatSession,
+        payload_type: int,
+        payload: str,
+        peer_ids: Targets,
+        kind: type[M],
+        *,
+        envelope_id: str | None,
     ) -> M:
         body: pb.SendChatMessageToRoomRequest | pb.SendChatMessageToPeersRequest
         if peer_ids is not None:
@@ -365,10 +393,8 @@ class Chat(ChatReads, ChatVocabulary, EventSource):
             event = Event.SEND_MESSAGE_TO_ROOM
             body = pb.SendChatMessageToRoomRequest(payload_type=payload_type, payload=payload)
         conn = session.connection
-        request_id = conn.new_id()
-        echo_key = (payload_type, payload)
-        if not self._state.sync_supported:
-            self._state.awaiting_echo.setdefault(echo_key, []).append(request_id)
+        request_id = envelope_id or conn.new_id()
+        forget_echo = self._state.await_echo(request_id, payload_type, payload)
         try:
             frame = await conn.request(
                 event, body.SerializeToString(), request_id=request_id, resend=self._state.sync_supported
@@ -377,10 +403,9 @@ class Chat(ChatReads, ChatVocabulary, EventSource):
             self._schedule_reset(exc.retry_after)
             raise
         finally:
-            waiting = self._state.awaiting_echo.get(echo_key)
-            if waiting and request_id in waiting:
-                waiting.remove(request_id)
-        return self._result(pb.SendChatMessageToRoomResponse, frame.payload, kind)
+            forget_echo()
+        result = self._result(pb.SendChatMessageToRoomResponse, frame.payload, kind)
+        return result if result.envelope_id == request_id else replace(result, envelope_id=request_id)
 
     async def _edit(
         self, session: ChatSession, message_id: str, payload_type: int, payload: str, kind: type[M]

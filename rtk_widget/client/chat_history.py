@@ -6,23 +6,100 @@ once, judged by the message's ``rev``, and deletions leave tombstones, so pushes
 replies and catch-up answers can arrive in any order and the store still ends
 equal to the server's state. ``last_rev`` is the highest revision up to which
 every change has been applied (the point a catch-up starts from).
+
+Readers that follow every change (the widget) take :meth:`MessageStore.view`
+snapshots: immutable, taken in constant time, and cheap to keep. The ordered
+list behind them is copied on write, except for the common change, a message
+newer than all others, which is appended in place: a view remembers its
+length, so an append never shows through an older view. So a new message costs
+the same whatever the history length; an edit, pin or deletion costs one copy.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import threading
-from typing import Literal
+from collections.abc import Iterator, Sequence
+from typing import Literal, NamedTuple, overload
 
 from rtk_widget.client.messages import Message
 
 Change = Literal["add", "edit"]
-SortKey = tuple[int, int, str]
+SortKey = tuple[int, str]
+
+
+def order_of(message: Message) -> int:
+    """The message's place in the chat: the server's sequence number.
+
+    RealtimeKit's servers send no sequence number; their messages sort by time.
+    """
+    return message.seq if message.seq is not None else message.time_ms
 
 
 def sort_key(message: Message) -> SortKey:
-    """Server order: sequence number first, then time and id (RealtimeKit has no seq)."""
-    return (message.seq if message.seq is not None else 0, message.time_ms, message.id)
+    """Server order: the order (sequence number, or time on RealtimeKit), then the id."""
+    return (order_of(message), message.id)
+
+
+class MessagesView(Sequence[Message]):
+    """An immutable snapshot of a store's messages, in server order.
+
+    It compares equal to a list (or any sequence) with the same messages; two
+    views of one store compare by the change they were taken at, in constant time.
+    """
+
+    __slots__ = ("_items", "_length", "_origin", "_version")
+
+    def __init__(self, items: list[Message], length: int, origin: object = None, version: int = 0) -> None:
+        self._items = items
+        self._length = length
+        self._origin = origin
+        self._version = version
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> Message: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Message]: ...
+
+    def __getitem__(self, index: int | slice) -> Message | list[Message]:
+        if isinstance(index, slice):
+            return self._items[: self._length][index]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError("message index out of range")
+        return self._items[index]
+
+    def __iter__(self) -> Iterator[Message]:
+        return itertools.islice(self._items, self._length)
+
+    def __reversed__(self) -> Iterator[Message]:
+        return (self._items[i] for i in range(self._length - 1, -1, -1))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MessagesView) and other._origin is self._origin and self._origin is not None:
+            return other._version == self._version
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(other) == self._length and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+class Page(NamedTuple):
+    """A window of messages in server order."""
+
+    messages: list[Message]
+    has_more: bool
+    """Whether more messages exist beyond the page, in the direction it was read."""
 
 
 class MessageStore:
@@ -32,8 +109,13 @@ class MessageStore:
         self._lock = threading.Lock()
         self._by_id: dict[str, Message] = {}
         self._keys: list[SortKey] = []
+        self._ordered: list[Message] = []
+        """Parallel to ``_keys``; shared with views once handed out (see the module docstring)."""
+        self._shared = False
+        self._pinned_origin = object()
+        self._pinned: MessagesView = MessagesView([], 0, self._pinned_origin, 0)
+        self._version = 0
         self._tombstones: set[str] = set()
-        self._snapshot: list[Message] | None = []
         self.last_rev = 0
         self._revs_ahead: set[int] = set()
 
@@ -42,13 +124,22 @@ class MessageStore:
     def messages(self) -> list[Message]:
         """A copy of every message, in server order."""
         with self._lock:
-            if self._snapshot is None:
-                self._snapshot = [self._by_id[key[2]] for key in self._keys]
-            return list(self._snapshot)
+            return list(self._ordered)
+
+    def view(self) -> MessagesView:
+        """An immutable snapshot of every message, in server order (constant time)."""
+        with self._lock:
+            self._shared = True
+            return MessagesView(self._ordered, len(self._ordered), self, self._version)
+
+    def pinned_view(self) -> MessagesView:
+        """An immutable snapshot of the pinned messages; a new one only when they changed."""
+        with self._lock:
+            return self._pinned
 
     def pinned(self) -> list[Message]:
         """The pinned messages, in server order."""
-        return [m for m in self.messages() if m.pinned]
+        return list(self.pinned_view())
 
     def get(self, message_id: str) -> Message | None:
         """The message with that id, or None."""
@@ -69,6 +160,25 @@ class MessageStore:
         with self._lock:
             return max((m.time_ms for m in self._by_id.values()), default=0)
 
+    def page_before(self, before: int | None, limit: int) -> Page:
+        """Up to ``limit`` messages whose order is below ``before`` (None: the newest)."""
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        with self._lock:
+            end = len(self._keys) if before is None else bisect.bisect_left(self._keys, (before, ""))
+            start = max(0, end - limit)
+            return Page(self._ordered[start:end], start > 0)
+
+    def page_after(self, after: int | None, limit: int) -> Page:
+        """Up to ``limit`` messages whose order is above ``after`` (None: from the oldest)."""
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        with self._lock:
+            # Orders are integers, so every key of order `after` sorts below (after + 1, "").
+            start = 0 if after is None else bisect.bisect_left(self._keys, (after + 1, ""))
+            end = min(len(self._keys), start + limit)
+            return Page(self._ordered[start:end], end < len(self._keys))
+
     # ----- changes -----
 
     def apply(self, message: Message) -> tuple[Change, Message | None] | None:
@@ -78,19 +188,20 @@ class MessageStore:
                 return None
             previous = self._by_id.get(message.id)
             if previous is None:
-                self._by_id[message.id] = message
-                bisect.insort(self._keys, sort_key(message))
-                self._snapshot = None
+                self._insert(message)
+                self._changed(message, None)
                 return "add", None
             if message.rev is not None and previous.rev is not None and message.rev <= previous.rev:
                 return None
             if message == previous:
                 return None
-            if sort_key(message) != sort_key(previous):
-                self._keys.remove(sort_key(previous))
-                bisect.insort(self._keys, sort_key(message))
+            if sort_key(message) == sort_key(previous):
+                self._writable()[self._index_of(previous)] = message
+            else:
+                self._delete(previous)
+                self._insert(message)
             self._by_id[message.id] = message
-            self._snapshot = None
+            self._changed(message, previous)
             return "edit", previous
 
     def remove(self, message_id: str) -> Message | None:
@@ -99,9 +210,42 @@ class MessageStore:
             self._tombstones.add(message_id)
             previous = self._by_id.pop(message_id, None)
             if previous is not None:
-                self._keys.remove(sort_key(previous))
-                self._snapshot = None
+                self._delete(previous)
+                self._changed(None, previous)
             return previous
+
+    def _insert(self, message: Message) -> None:
+        key = sort_key(message)
+        self._by_id[message.id] = message
+        if not self._keys or key > self._keys[-1]:
+            # Appending never shows through a view: views end at their own length.
+            self._keys.append(key)
+            self._ordered.append(message)
+            return
+        index = bisect.bisect_left(self._keys, key)
+        self._keys.insert(index, key)
+        self._writable().insert(index, message)
+
+    def _delete(self, message: Message) -> None:
+        index = self._index_of(message)
+        del self._keys[index]
+        del self._writable()[index]
+
+    def _index_of(self, message: Message) -> int:
+        return bisect.bisect_left(self._keys, sort_key(message))
+
+    def _writable(self) -> list[Message]:
+        """The ordered list, copied first if a view holds it (copy on write)."""
+        if self._shared:
+            self._ordered = list(self._ordered)
+            self._shared = False
+        return self._ordered
+
+    def _changed(self, message: Message | None, previous: Message | None) -> None:
+        self._version += 1
+        if (message is not None and message.pinned) or (previous is not None and previous.pinned):
+            pinned = [m for m in self._ordered if m.pinned]
+            self._pinned = MessagesView(pinned, len(pinned), self._pinned_origin, self._version)
 
     # ----- revisions -----
 

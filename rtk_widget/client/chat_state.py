@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from rtk_widget.client.chat_history import MessageStore
@@ -30,17 +30,28 @@ SYNC_PAGE = 500
 REFETCH_PAGE = 100
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ChatUpdateEvent:
     """Payload of ``chatUpdate``: ``action`` is "add", "edit" or "delete".
 
-    ``messages`` is the chat's message list when the callback reads it. Supports
+    ``messages`` is the chat's message list when the callback reads it.
+    ``envelope_id`` is set on the "add" of a message this client sent: the id of
+    the send's request (``message.envelope_id`` too). Supports
     ``event["message"]`` too, like the SDK's destructured payload.
     """
 
     action: Literal["add", "edit", "delete"]
     message: Message
     _store: MessageStore = field(repr=False, compare=False)
+
+    @property
+    def envelope_id(self) -> str | None:
+        """The request id of this client's send that this "add" answers, else None."""
+        return self.message.envelope_id if self.action == "add" else None
 
     @property
     def messages(self) -> list[Message]:
@@ -70,9 +81,10 @@ class ChatState:
         self.connection: Connection | None = None
         self.sync_supported = True
         self.own_user_id = ""
-        # RealtimeKit may not echo the request id on the push to the sender: own sends are
-        # then matched by content, (payload_type, payload) → pending request ids.
-        self.awaiting_echo: dict[tuple[int, str], list[str]] = {}
+        # RealtimeKit does not echo the request id on the push to the sender, and that push
+        # is the send's only answer: own sends are then matched by content, oldest first,
+        # (payload_type, payload) -> request ids. The one content match in the project.
+        self._awaiting_echo: dict[tuple[int, str], list[str]] = {}
         self.extra_counterparts: Callable[[], Iterable[str]] = tuple
         """More user ids to re-fetch private messages with (the meeting sets: joined participants)."""
         self._sync_task: asyncio.Task[None] | None = None
@@ -82,6 +94,10 @@ class ChatState:
 
     def apply_message(self, message: Message, *, emit: bool = True) -> None:
         """Insert or update one message and raise the events for what changed."""
+        if message.envelope_id is None:
+            previous = self.store.get(message.id)
+            if previous is not None and previous.envelope_id is not None:
+                message = replace(message, envelope_id=previous.envelope_id)
         outcome = self.store.apply(message)
         if outcome is None or not emit:
             return
@@ -107,9 +123,9 @@ class ChatState:
                 if not wrapper.HasField("message"):
                     return
                 message = from_proto(wrapper.message)
+                if event != Event.EDIT_MESSAGE and message.user_id == self.own_user_id:
+                    message = replace(message, envelope_id=self._envelope_id(frame, message))
                 self.apply_message(message)
-                if event != Event.EDIT_MESSAGE:
-                    self._match_echo(frame, message)
                 self._note_rev(message.rev)
             elif event == Event.DELETE_MESSAGE:
                 deleted = parse_payload(pb.DeleteChatMessageResponse, frame.payload)
@@ -124,13 +140,32 @@ class ChatState:
         except MalformedFrameError:
             logger.warning("rtk-widget: ignored a malformed chat frame on event %s", event)
 
-    def _match_echo(self, frame: Frame, message: Message) -> None:
-        if self.sync_supported or message.user_id != self.own_user_id or self.connection is None:
-            return
-        waiting = self.awaiting_echo.get((message.payload_type, message.payload))
+    def _envelope_id(self, frame: Frame, message: Message) -> str | None:
+        """The request id of our send that ``message`` (our own, pushed) answers."""
+        if frame.id is not None or self.sync_supported or self.connection is None:
+            return frame.id
+        waiting = self._awaiting_echo.get((message.payload_type, message.payload))
         while waiting:
-            if self.connection.resolve(waiting.pop(0), frame):
-                break
+            request_id = waiting.pop(0)
+            if self.connection.resolve(request_id, frame):
+                return request_id
+        return None
+
+    def await_echo(self, request_id: str, payload_type: int, payload: str) -> Callable[[], None]:
+        """On RealtimeKit, let the push of this send answer it; returns the undo for when it settled."""
+        if self.sync_supported:
+            return _nothing
+        key = (payload_type, payload)
+        self._awaiting_echo.setdefault(key, []).append(request_id)
+
+        def forget() -> None:
+            waiting = self._awaiting_echo.get(key)
+            if waiting and request_id in waiting:
+                waiting.remove(request_id)
+            if not waiting:
+                self._awaiting_echo.pop(key, None)
+
+        return forget
 
     # ----- catching up -----
 

@@ -29,7 +29,9 @@ class BaseMessage:
 
     ``seq`` is the meeting's gap-free sequence number on rtk-widget servers
     (None on RealtimeKit); ``rev`` the revision of the message's latest change
-    (None when the server does not send it).
+    (None when the server does not send it). ``envelope_id`` is set on the
+    messages this client sent: the id of the send's request, on the message the
+    send returned and on its ``chatUpdate`` event (it takes no part in equality).
     """
 
     id: str
@@ -45,6 +47,7 @@ class BaseMessage:
     peer_id: str = ""
     seq: int | None = None
     rev: int | None = None
+    envelope_id: str | None = field(default=None, compare=False)
 
     type: ClassVar[MessageType]
 
@@ -232,21 +235,21 @@ def build_message(payload_type: int, payload: str, **base: Any) -> Message:
 def from_proto(proto: ChatMessage) -> Message:
     """Convert a wire ``socket.chat.ChatMessage`` into a typed message."""
     time_ms = proto.created_at_ms if proto.HasField("created_at_ms") else proto.created_at * 1000
-    seq: int | None = None
-    if proto.HasField("channel_index") and proto.channel_index.isdigit():
-        seq = int(proto.channel_index)
-    return build_message(
-        proto.payload_type,
-        proto.payload,
-        id=proto.chat_id,
-        user_id=proto.user_id,
-        display_name=proto.display_name,
-        time=time_from_ms(time_ms),
-        time_ms=time_ms,
-        is_edited=proto.is_edited,
-        pinned=proto.pinned,
-        target_user_ids=tuple(proto.target_user_ids),
-        peer_id=proto.peer_id,
-        seq=seq,
-        rev=proto.rev or None,
-    )
+    index = proto.channel_index  # "" when absent
+    base = {
+        "id": proto.chat_id,
+        "user_id": proto.user_id,
+        "display_name": proto.display_name,
+        "time": datetime.fromtimestamp(time_ms / 1000, tz=UTC),
+        "time_ms": time_ms,
+        "is_edited": proto.is_edited,
+        "pinned": proto.pinned,
+        "target_user_ids": tuple(proto.target_user_ids),
+        "peer_id": proto.peer_id,
+        "seq": int(index) if index.isdigit() else None,
+        "rev": proto.rev or None,
+    }
+    payload_type = proto.payload_type
+    if payload_type == 0:  # most of a joining client's history: one dict unpacking, not two
+        return TextMessage(message=proto.payload, **base)
+    return build_message(payload_type, proto.payload, **base)

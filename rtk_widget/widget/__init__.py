@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._bridge import Subscription
+from ._subscriptions import Subscription
 from ._widget import ChatWidget
 
 __all__ = ["ChatWidget", "Subscription"]

@@ -1,160 +1,232 @@
-"""The feed log: what the front end can page through, and numbered changes to it.
+"""The widget's chat state: one service over the client's message store.
 
-Pure data, no widget and no I/O. Messages are kept in server order (their
-``order`` key); every change is a numbered delta (the feed sequence) and the
-most recent deltas stay in a bounded ring so a front end that missed a few
-pushes can catch up without reloading. Appending costs the same whatever the
-history length: a delta carries one message, never the log.
+The meeting's store (``meeting.chat.state.store``) holds the messages; the feed
+adds what the panel needs on top of it and owns all of it behind one lock:
+
+- numbered changes (the feed sequence): every ``chatUpdate`` becomes one delta,
+  kept in a bounded ring for ``catch-up`` and queued for the next push;
+- the push itself, scheduled on the meeting's dispatcher behind the events
+  already queued there, so a burst of messages leaves as one ``deltas`` message;
+- the panel's own sends: the envelope id of each ``send`` maps to the panel's
+  ``localId``, which rides on the delta of the message that answers it;
+- ``widget.messages`` / ``widget.pinned``, set from the store's immutable views
+  (constant time per change) so observers fire on every change;
+- ``on_message`` / ``on_change`` subscriptions.
+
+Pages are read from the store directly. The store may be ahead of the deltas
+sent so far (events wait in the dispatcher); a page then already holds a change
+whose delta follows, which the panel applies again harmlessly (upserts and
+removals are idempotent), so it still converges to the meeting's state.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+import threading
 from collections import deque
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from ._protocol import Delta, RemoveDelta, UpsertDelta, WireMessage
+from rtk_widget.client.chat_history import MessageStore, MessagesView, Page
+from rtk_widget.client.events import Dispatcher, EventEmitter, EventSource
+from rtk_widget.client.messages import Message
+
+from ._protocol import DELTAS, Delta, DeltasPush, WireMessage
+from ._subscriptions import Subscribers, Subscription
+from ._wire import to_wire
+
+if TYPE_CHECKING:
+    from rtk_widget.client.chat_state import ChatUpdateEvent
 
 DEFAULT_RING_SIZE = 1024
+"""Recent deltas kept for ``catch-up``; an older gap is answered with a reset."""
+MAX_OWN_SENDS = 256
+"""Panel sends awaited at once; one forgotten early only loses its ``localId`` echo."""
+
+MessageCallback = Callable[[Message], object]
+ChangeCallback = Callable[["ChatUpdateEvent"], object]
+Push = Callable[[DeltasPush], None]
+Show = Callable[[MessagesView, MessagesView], None]
+Report = Callable[[str, Exception], None]
 
 
-class Page(NamedTuple):
-    """A window of messages in ascending order."""
-
-    messages: list[WireMessage]
-    has_more: bool
-    """Whether more messages exist beyond the page, in the direction it was read
-    (older ones for :meth:`FeedLog.page`, newer ones for :meth:`FeedLog.page_after`)."""
-
-
-class FeedLog:
-    """Messages in server order plus a numbered, bounded history of changes.
+class ChatFeed:
+    """The panel's view of one meeting's chat: pages, numbered deltas, own sends, traits.
 
     Parameters
     ----------
-    ring_size:
-        How many recent deltas are kept for :meth:`since`. Older gaps are
-        answered with ``None``, which tells the front end to reload.
+    store, events, dispatcher:
+        The meeting's message store, the source of its ``chatUpdate`` events
+        (``meeting.chat``) and the dispatcher those events run on.
+    push:
+        Sends a ``deltas`` push to the front end (from the dispatcher's thread).
+    show:
+        Sets ``widget.messages`` and ``widget.pinned`` from two views.
+    report:
+        Shows a failure of user code (a subscriber) without stopping the feed.
     """
 
-    def __init__(self, ring_size: int = DEFAULT_RING_SIZE) -> None:
+    def __init__(
+        self,
+        store: MessageStore,
+        events: EventSource | EventEmitter,
+        dispatcher: Dispatcher,
+        *,
+        push: Push,
+        show: Show,
+        report: Report,
+        ring_size: int = DEFAULT_RING_SIZE,
+    ) -> None:
         if ring_size < 1:
             raise ValueError(f"ring_size must be at least 1, got {ring_size}")
-        self._by_id: dict[str, WireMessage] = {}
-        self._keys: list[tuple[int, str]] = []
+        self.store = store
+        self._events = events
+        self.dispatcher = dispatcher
+        self._push = push
+        self._show = show
+        self._report = report
+        self._lock = threading.Lock()
         self._seq = 0
         self._ring: deque[Delta] = deque(maxlen=ring_size)
-        self._links: dict[str, str] = {}
+        self._pending: list[Delta] = []
+        self._own_sends: dict[str, str] = {}
+        self._stopped = False
+        self.messages = Subscribers[Message]()
+        """``on_message`` callbacks: every new message."""
+        self.changes = Subscribers["ChatUpdateEvent"]()
+        """``on_change`` callbacks: every chat event."""
+
+    # ----- life -----
+
+    def start(self) -> None:
+        """Follow the chat's events and show its messages."""
+        self._events.on("chatUpdate", self._on_chat_event)
+        self.show_now()
+
+    def stop(self) -> None:
+        """Stop following the chat; later events are ignored."""
+        self._stopped = True
+        self._events.off("chatUpdate", self._on_chat_event)
+        self.messages.clear()
+        self.changes.clear()
+
+    def show_now(self) -> None:
+        """Set the traits from the store as it is now (observers fire only on a change)."""
+        self._show(self.store.view(), self.store.pinned_view())
+
+    def settle(self) -> None:
+        """After a call from a cell: let queued events run (scripts), then show the store.
+
+        The meeting queued its event before the call returned; inside Jupyter that event
+        runs after the cell, so the traits are set from the store now.
+        """
+        self.dispatcher.flush()
+        self.show_now()
+
+    # ----- reading, for the request handlers -----
 
     @property
     def feed_seq(self) -> int:
         """The number of the latest delta (0 before any change)."""
-        return self._seq
+        with self._lock:
+            return self._seq
 
-    def __len__(self) -> int:
-        return len(self._by_id)
+    def page_before(self, before: int | None, limit: int) -> tuple[list[WireMessage], bool, int]:
+        """Up to ``limit`` messages before ``before`` (None: the newest): messages, has more, feed seq."""
+        with self._lock:
+            seq = self._seq
+        return (*_wire_page(self.store.page_before(before, limit)), seq)
 
-    def __contains__(self, message_id: object) -> bool:
-        return message_id in self._by_id
+    def page_after(self, after: int | None, limit: int) -> tuple[list[WireMessage], bool, int]:
+        """Up to ``limit`` messages after ``after`` (None: the oldest): messages, has more, feed seq."""
+        with self._lock:
+            seq = self._seq
+        return (*_wire_page(self.store.page_after(after, limit)), seq)
 
-    def get(self, message_id: str) -> WireMessage | None:
-        """Return the message with this id, or None."""
-        return self._by_id.get(message_id)
+    def pinned(self) -> tuple[list[WireMessage], int]:
+        """Every pinned message, oldest first, and the feed seq."""
+        with self._lock:
+            seq = self._seq
+        return [to_wire(m) for m in self.store.pinned_view()], seq
 
-    def message_with_link(self, link: str) -> WireMessage | None:
-        """Return the message whose attachment is at ``link``, or None."""
-        message_id = self._links.get(link)
-        return None if message_id is None else self._by_id.get(message_id)
+    def since(self, after: int) -> tuple[list[Delta], int] | None:
+        """The deltas numbered after ``after`` and the feed seq, or None if they are gone."""
+        with self._lock:
+            if after == self._seq:
+                return [], self._seq
+            oldest = self._seq - len(self._ring) + 1
+            if after > self._seq or after + 1 < oldest:
+                return None
+            return list(self._ring)[after + 1 - oldest :], self._seq
 
-    def messages(self) -> list[WireMessage]:
-        """Return every message in ascending order."""
-        return [self._by_id[key[1]] for key in self._keys]
+    # ----- the panel's sends -----
 
-    def reset(self, messages: list[WireMessage]) -> None:
-        """Replace the whole log; earlier deltas can no longer be caught up on."""
-        self._by_id = {m["id"]: m for m in messages}
-        self._keys = sorted((m["order"], m["id"]) for m in self._by_id.values())
-        self._links = {m["link"]: m["id"] for m in self._by_id.values() if "link" in m}
-        self._seq += 1
-        self._ring.clear()
+    def expect_send(self, envelope_id: str, local_id: str) -> None:
+        """A panel send with ``local_id`` goes out as ``envelope_id``; its delta will carry ``local_id``."""
+        with self._lock:
+            self._own_sends[envelope_id] = local_id
+            while len(self._own_sends) > MAX_OWN_SENDS:
+                del self._own_sends[next(iter(self._own_sends))]
 
-    def upsert(self, message: WireMessage) -> UpsertDelta:
-        """Add or replace a message and return the delta recording it."""
-        previous = self._by_id.get(message["id"])
-        if previous is None:
-            self._insert_key((message["order"], message["id"]))
-        elif previous["order"] != message["order"]:
-            self._remove_key((previous["order"], previous["id"]))
-            self._insert_key((message["order"], message["id"]))
-        if previous is not None and "link" in previous:
-            self._links.pop(previous["link"], None)
-        if "link" in message:
-            self._links[message["link"]] = message["id"]
-        self._by_id[message["id"]] = message
-        delta: UpsertDelta = {"op": "upsert", "message": message}
-        self._record(delta)
-        return delta
+    def forget_send(self, envelope_id: str) -> None:
+        """The send failed or was cancelled."""
+        with self._lock:
+            self._own_sends.pop(envelope_id, None)
 
-    def remove(self, message_id: str) -> RemoveDelta | None:
-        """Drop a message; returns None (and records nothing) if it is unknown."""
-        previous = self._by_id.pop(message_id, None)
-        if previous is None:
-            return None
-        self._remove_key((previous["order"], message_id))
-        if "link" in previous:
-            self._links.pop(previous["link"], None)
-        delta: RemoveDelta = {"op": "remove", "id": message_id}
-        self._record(delta)
-        return delta
+    # ----- subscriptions -----
 
-    def since(self, after: int) -> list[Delta] | None:
-        """Return the deltas numbered after ``after``, or None if they are gone."""
-        if after == self._seq:
-            return []
-        oldest = self._seq - len(self._ring) + 1
-        if after > self._seq or after + 1 < oldest:
-            return None
-        return list(self._ring)[after + 1 - oldest :]
+    def subscribe_messages(self, callback: Callable[[Message], object]) -> Subscription:
+        """Call ``callback(message)`` for every new message."""
+        return self.messages.add(callback)
 
-    def page(self, before: int | None, limit: int) -> Page:
-        """Return up to ``limit`` messages whose order is below ``before``.
+    def subscribe_changes(self, callback: Callable[[ChatUpdateEvent], object]) -> Subscription:
+        """Call ``callback(event)`` for every chat change."""
+        return self.changes.add(callback)
 
-        ``before=None`` means the newest messages.
-        """
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, got {limit}")
-        end = len(self._keys) if before is None else bisect_left(self._keys, (before, ""))
-        start = max(0, end - limit)
-        return Page([self._by_id[key[1]] for key in self._keys[start:end]], start > 0)
+    # ----- events (on the dispatcher) -----
 
-    def page_after(self, after: int | None, limit: int) -> Page:
-        """Return up to ``limit`` messages whose order is above ``after``, ascending.
+    def _on_chat_event(self, event: ChatUpdateEvent) -> None:
+        if self._stopped:
+            return
+        delta = self._delta_for(event)
+        with self._lock:
+            self._seq += 1
+            self._ring.append(delta)
+            self._pending.append(delta)
+            schedule = len(self._pending) == 1
+        if schedule:
+            self.dispatcher.dispatch(self._flush, None)
+        self._guard("messages observer", self.show_now)
+        if event.action == "add":
+            for on_message in self.messages.snapshot():
+                self._guard(f"on_message callback {on_message!r}", on_message, event.message)
+        for on_change in self.changes.snapshot():
+            self._guard(f"on_change callback {on_change!r}", on_change, event)
 
-        ``after=None`` means from the oldest message.
-        """
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, got {limit}")
-        # Orders are integers, so every key of order `after` sorts below (after + 1, "").
-        start = 0 if after is None else bisect_left(self._keys, (after + 1, ""))
-        end = min(len(self._keys), start + limit)
-        return Page([self._by_id[key[1]] for key in self._keys[start:end]], end < len(self._keys))
+    def _delta_for(self, event: ChatUpdateEvent) -> Delta:
+        if event.action == "delete":
+            return {"op": "remove", "id": event.message.id}
+        wire = to_wire(event.message)
+        if event.envelope_id is not None:
+            with self._lock:
+                local_id = self._own_sends.pop(event.envelope_id, None)
+            if local_id is not None:
+                wire["localId"] = local_id
+        return {"op": "upsert", "message": wire}
 
-    def pinned(self) -> list[WireMessage]:
-        """Return every pinned message, oldest first."""
-        return [message for message in self.messages() if message["pinned"]]
+    def _flush(self, _: object = None) -> None:
+        # Runs only on the dispatcher, one at a time, so pushes leave in feed order.
+        with self._lock:
+            items, self._pending = self._pending, []
+            first = self._seq - len(items) + 1
+        if items and not self._stopped:
+            self._push({"kind": DELTAS, "first": first, "items": items})
 
-    def _record(self, delta: Delta) -> None:
-        self._seq += 1
-        self._ring.append(delta)
+    def _guard(self, what: str, callback: Callable[..., object], *args: Any) -> None:
+        try:
+            callback(*args)
+        except Exception as exc:
+            self._report(what, exc)
 
-    def _insert_key(self, key: tuple[int, str]) -> None:
-        # Live messages arrive in order, so the common case is a cheap append.
-        if not self._keys or key > self._keys[-1]:
-            self._keys.append(key)
-        else:
-            insort(self._keys, key)
 
-    def _remove_key(self, key: tuple[int, str]) -> None:
-        index = bisect_left(self._keys, key)
-        if index < len(self._keys) and self._keys[index] == key:
-            del self._keys[index]
+def _wire_page(page: Page) -> tuple[list[WireMessage], bool]:
+    return [to_wire(m) for m in page.messages], page.has_more

@@ -4,7 +4,8 @@
 on the network: reads of the feed and upload chunks are answered from memory
 at once, everything that talks to the meeting is submitted to the client's
 network loop and answered from there when it finishes. Every request with an
-id gets exactly one reply (unless the front end cancelled it).
+id gets exactly one reply (unless the front end cancelled it). Each ``msg`` is
+checked against its declaration in ``_protocol.py`` first (``_parse.py``).
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ import concurrent.futures
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, cast
 
 from rtk_widget.client.messages import Message
 
 from . import _protocol as p
 from ._errors import RequestError, error_payload
-from ._feed import FeedLog
-from ._own_sends import ExpectedMessage
+from ._parse import parse
 from ._uploads import Uploads
 from ._wire import to_wire
+
+if TYPE_CHECKING:
+    from ._feed import ChatFeed
+    from ._port import MeetingPort
 
 logger = logging.getLogger("rtk_widget")
 
@@ -32,99 +36,18 @@ MAX_LOCAL_ID = 128
 """Longest ``localId`` a ``send`` may carry."""
 
 Reply = Callable[[dict[str, Any], list[bytes]], None]
-Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
 Answer = tuple[dict[str, Any], list[bytes]]
 """A response and its binary buffers."""
 
 
-class ChatPort(Protocol):
-    """What the handlers need from the meeting (adapted from ``meeting.chat``)."""
-
-    def send_text(self, text: str, to: list[str]) -> Awaitable[Message]:
-        """Send a text message, privately when ``to`` lists user ids."""
-
-    def send_image(self, data: bytes, name: str, mime: str, to: list[str]) -> Awaitable[Message]:
-        """Upload and send an image."""
-
-    def send_file(self, data: bytes, name: str, mime: str, to: list[str]) -> Awaitable[Message]:
-        """Upload and send a file."""
-
-    def edit_text(self, message_id: str, text: str) -> Awaitable[Message]:
-        """Replace a text message's text."""
-
-    def delete(self, message_id: str) -> Awaitable[None]:
-        """Delete a message."""
-
-    def pin(self, message_id: str) -> Awaitable[Message]:
-        """Pin a message."""
-
-    def unpin(self, message_id: str) -> Awaitable[Message]:
-        """Unpin a message."""
-
-    def fetch_media(self, link: str, max_bytes: int) -> Awaitable[tuple[bytes, str]]:
-        """Download an attachment with the meeting's credentials: ``(bytes, mime)``."""
-
-    def reconnect(self) -> Awaitable[None]:
-        """Reconnect the meeting now."""
-
-    def attachment_name(self, link: str) -> str | None:
-        """The file name of the chat's attachment at ``link`` ("" for images), None if no message has it."""
-
-
-class FeedAccess(Protocol):
-    """The feed log, the lock guarding it, and the correlation of the panel's sends with deltas."""
-
-    feed: FeedLog
-    lock: threading.RLock
-
-    def expect_send(self, local_id: str, expected: ExpectedMessage) -> None:
-        """A send was submitted; its message's delta should carry ``local_id``."""
-
-    def settle_send(self, local_id: str, message_id: str) -> None:
-        """The send was acked with ``message_id``."""
-
-    def forget_send(self, local_id: str) -> None:
-        """The send failed or was cancelled."""
-
-
-def _field(msg: dict[str, Any], name: str, kind: type | tuple[type, ...], optional: bool = False) -> Any:
-    value = msg.get(name)
-    if value is None and optional:
-        return None
-    # bool is an int subclass; a JSON true is never a valid count or index.
-    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
-        raise RequestError("invalid", f"{name!r} must be {_names(kind)}, got {type(value).__name__}")
-    return value
-
-
-def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
-    return kind if isinstance(kind, tuple) else (kind,)
-
-
-def _names(kind: type | tuple[type, ...]) -> str:
-    return " or ".join(k.__name__ for k in _as_tuple(kind))
-
-
-def _user_ids(msg: dict[str, Any]) -> list[str]:
-    to = msg.get("to")
-    if to is None:
-        return []
-    if not isinstance(to, list) or not all(isinstance(u, str) and u for u in to):
-        raise RequestError("invalid", "'to' must be a list of user ids")
-    return list(to)
-
-
 class RequestHandlers:
-    """Answers ``{kind, id, msg}`` requests; see ARCHITECTURE.md for the table."""
+    """Answers ``{kind, id, msg}`` requests; see ``_protocol.REQUESTS`` for the table."""
 
-    def __init__(
-        self, port: ChatPort, access: FeedAccess, reply: Reply, submit: Submit, max_upload_bytes: int
-    ) -> None:
+    def __init__(self, port: MeetingPort, feed: ChatFeed, reply: Reply) -> None:
         self.port = port
-        self.access = access
+        self.feed = feed
         self.reply = reply
-        self.submit = submit
-        self.uploads = Uploads(max_upload_bytes)
+        self.uploads = Uploads(port.max_upload_bytes)
         self._running: dict[str, concurrent.futures.Future[Any]] = {}
         self._running_lock = threading.Lock()
 
@@ -144,8 +67,6 @@ class RequestHandlers:
             return
         try:
             self._dispatch(kind, request_id, msg, list(buffers or []))
-        except RequestError as exc:
-            self._send_error(kind, request_id, exc)
         except Exception as exc:
             self._send_error(kind, request_id, exc)
 
@@ -164,109 +85,95 @@ class RequestHandlers:
 
     def _dispatch(self, kind: str, request_id: str, msg: dict[str, Any], buffers: list[bytes]) -> None:
         if kind == p.PAGE:
-            self._respond(kind, request_id, self._page(msg))
+            self._respond(kind, request_id, self._page(parse(p.PageRequest, msg)))
         elif kind == p.PINNED:
-            self._respond(kind, request_id, self._pinned())
+            messages, feed_seq = self.feed.pinned()
+            self._respond(kind, request_id, {"messages": messages, "feedSeq": feed_seq})
         elif kind == p.CATCH_UP:
-            self._respond(kind, request_id, self._catch_up(msg))
+            self._respond(kind, request_id, self._catch_up(parse(p.CatchUpRequest, msg)))
         elif kind == p.UPLOAD_CHUNK:
-            self._respond(kind, request_id, self._upload_chunk(msg, buffers))
+            self._respond(kind, request_id, self._upload_chunk(parse(p.UploadChunkRequest, msg), buffers))
         elif kind == p.SEND:
-            self._send(request_id, msg)
+            self._send(request_id, parse(p.SendRequest, msg))
         elif kind == p.PING:
             self._respond(kind, request_id, {})
         elif kind == p.RECONNECT:
             self._run(kind, request_id, _empty_reply(self.port.reconnect()))
+        elif kind == p.MEDIA:
+            self._run(kind, request_id, self._media(parse(p.MediaRequest, msg)["link"]))
+        elif kind == p.EDIT:
+            edit = parse(p.EditRequest, msg)
+            self._run(kind, request_id, _message_reply(self.port.edit_text(edit["messageId"], edit["text"])))
         else:
-            self._run(kind, request_id, self._network_call(kind, msg))
+            self._run(kind, request_id, self._message_call(kind, parse(p.MessageIdRequest, msg)["messageId"]))
 
-    def _page(self, msg: dict[str, Any]) -> dict[str, Any]:
-        limit = _field(msg, "limit", int)
+    def _page(self, request: p.PageRequest) -> p.PageResponse:
+        limit = request["limit"]
         if not 1 <= limit <= MAX_PAGE:
             raise RequestError("invalid", f"'limit' must be between 1 and {MAX_PAGE}, got {limit}")
         # The key's presence picks the direction: `after: null` reads forwards from the oldest.
-        forwards = "after" in msg
-        if forwards and msg.get("before") is not None:
-            raise RequestError("invalid", "give 'before' or 'after', not both")
-        cursor = _field(msg, "after" if forwards else "before", int, optional=True)
-        with self.access.lock:
-            feed = self.access.feed
-            page = feed.page_after(cursor, limit) if forwards else feed.page(cursor, limit)
-            feed_seq = feed.feed_seq
-        return {"messages": page.messages, "hasMore": page.has_more, "feedSeq": feed_seq}
+        if "after" in request:
+            if request.get("before") is not None:
+                raise RequestError("invalid", "give 'before' or 'after', not both")
+            messages, has_more, feed_seq = self.feed.page_after(request["after"], limit)
+        else:
+            messages, has_more, feed_seq = self.feed.page_before(request.get("before"), limit)
+        return {"messages": messages, "hasMore": has_more, "feedSeq": feed_seq}
 
-    def _pinned(self) -> dict[str, Any]:
-        with self.access.lock:
-            return {"messages": self.access.feed.pinned(), "feedSeq": self.access.feed.feed_seq}
-
-    def _catch_up(self, msg: dict[str, Any]) -> dict[str, Any]:
-        after = _field(msg, "after", int)
-        with self.access.lock:
-            deltas = self.access.feed.since(after)
-            feed_seq = self.access.feed.feed_seq
-        if deltas is None:
+    def _catch_up(self, request: p.CatchUpRequest) -> p.CatchUpResponse:
+        caught_up = self.feed.since(request["after"])
+        if caught_up is None:
             return {"reset": True}
+        deltas, feed_seq = caught_up
         return {"deltas": deltas, "feedSeq": feed_seq}
 
-    def _upload_chunk(self, msg: dict[str, Any], buffers: list[bytes]) -> dict[str, Any]:
+    def _upload_chunk(self, request: p.UploadChunkRequest, buffers: list[bytes]) -> p.UploadChunkResponse:
         if len(buffers) != 1:
             raise RequestError("invalid", f"an upload chunk carries one buffer, got {len(buffers)}")
         received = self.uploads.add_chunk(
-            _field(msg, "uploadId", str),
-            index=_field(msg, "index", int),
-            last=_field(msg, "last", bool),
-            name=_field(msg, "name", str),
-            mime=_field(msg, "mime", str),
-            size=_field(msg, "size", int),
+            request["uploadId"],
+            index=request["index"],
+            last=request["last"],
+            name=request["name"],
+            mime=request["mime"],
+            size=request["size"],
             chunk=bytes(buffers[0]),
         )
         return {"received": received}
 
-    def _send(self, request_id: str, msg: dict[str, Any]) -> None:
-        local_id = _field(msg, "localId", str, optional=True)
+    def _send(self, request_id: str, request: p.SendRequest) -> None:
+        local_id = request.get("localId")
         if local_id is not None and not 0 < len(local_id) <= MAX_LOCAL_ID:
             raise RequestError("invalid", f"'localId' must be 1 to {MAX_LOCAL_ID} characters long")
-        call, expected = self._send_call(msg)
+        to = request.get("to", [])
+        if not all(to):
+            raise RequestError("invalid", "'to' must be a list of user ids")
+        envelope_id = self.port.new_envelope_id()
+        call = self._send_call(request, to, envelope_id)
         if local_id is not None:
-            self.access.expect_send(local_id, expected)
-        self._run(p.SEND, request_id, call, local_id)
+            self.feed.expect_send(envelope_id, local_id)
+        self._run(p.SEND, request_id, _message_reply(call), envelope_id if local_id is not None else None)
 
-    def _send_call(self, msg: dict[str, Any]) -> tuple[Coroutine[Any, Any, Answer], ExpectedMessage]:
-        """Validate a send now and return its coroutine and what its message will look like."""
-        to = _user_ids(msg)
-        upload_id = _field(msg, "uploadId", str, optional=True)
+    def _send_call(self, request: p.SendRequest, to: list[str], envelope_id: str) -> Awaitable[Message]:
+        """Check a send now (so bad input fails fast) and return its call."""
+        upload_id = request.get("uploadId")
         if upload_id is None:
-            text = _field(msg, "text", str)
-            return _message_reply(self.port.send_text(text, to)), ExpectedMessage("text", text=text)
-        as_ = msg.get("as", "file")
-        if as_ not in ("image", "file"):
-            raise RequestError("invalid", f"'as' must be 'image' or 'file', got {as_!r}")
+            if "text" not in request:
+                raise RequestError("invalid", "a send needs 'text' or 'uploadId'")
+            return self.port.send_text(request["text"], to, envelope_id)
         upload = self.uploads.take(upload_id)
-        if as_ == "image":
-            call = self.port.send_image(upload.data(), upload.name, upload.mime, to)
-            return _message_reply(call), ExpectedMessage("image")
-        call = self.port.send_file(upload.data(), upload.name, upload.mime, to)
-        return _message_reply(call), ExpectedMessage("file", name=upload.name)
+        if request.get("as", "file") == "image":
+            return self.port.send_image(upload.data(), upload.name, to, envelope_id)
+        return self.port.send_file(upload.data(), upload.name, to, envelope_id)
 
-    def _network_call(self, kind: str, msg: dict[str, Any]) -> Coroutine[Any, Any, Answer]:
-        """Validate now (so bad input fails fast) and return the coroutine to run on the network loop."""
-        port = self.port
-        message_id = _field(msg, "messageId", str) if kind != p.MEDIA else ""
-        if kind == p.EDIT:
-            return _message_reply(port.edit_text(message_id, _field(msg, "text", str)))
+    def _message_call(self, kind: str, message_id: str) -> Coroutine[Any, Any, Answer]:
         if kind == p.DELETE:
-            return _empty_reply(port.delete(message_id))
-        if kind == p.PIN:
-            return _message_reply(port.pin(message_id))
-        if kind == p.UNPIN:
-            return _message_reply(port.unpin(message_id))
-        return self._media(_field(msg, "link", str))
+            return _empty_reply(self.port.delete(message_id))
+        return _message_reply(self.port.pin(message_id) if kind == p.PIN else self.port.unpin(message_id))
 
     def _media(self, link: str) -> Coroutine[Any, Any, Answer]:
         # Only links of messages in this chat: the kernel must not fetch arbitrary URLs for the page.
-        with self.access.lock:
-            message = self.access.feed.message_with_link(link)
-        name = message.get("name", "") if message is not None else self.port.attachment_name(link)
+        name = self.port.attachment_name(link)
         if name is None:
             raise RequestError("not_found", "no message in this chat has that attachment link")
         name = name or link.rsplit("/", 1)[-1].split("?", 1)[0]
@@ -279,9 +186,9 @@ class RequestHandlers:
         return media()
 
     def _run(
-        self, kind: str, request_id: str, coro: Coroutine[Any, Any, Answer], local_id: str | None = None
+        self, kind: str, request_id: str, coro: Coroutine[Any, Any, Answer], envelope_id: str | None = None
     ) -> None:
-        future = self.submit(coro)
+        future = self.port.submit(coro)
         with self._running_lock:
             self._running[request_id] = future
 
@@ -289,24 +196,17 @@ class RequestHandlers:
             with self._running_lock:
                 if self._running.get(request_id) is finished:
                     del self._running[request_id]
+            failed = finished.cancelled() or finished.exception() is not None
+            if failed and envelope_id is not None:
+                self.feed.forget_send(envelope_id)
             if finished.cancelled():
-                if local_id is not None:
-                    self.access.forget_send(local_id)
                 return
             exc = finished.exception()
             if exc is not None:
-                if local_id is not None:
-                    self.access.forget_send(local_id)
                 self._send_error(kind, request_id, exc)
                 return
             response, buffers = finished.result()
-            if local_id is None:
-                self._respond(kind, request_id, response, buffers)
-                return
-            # Held across the reply, so a flush of the message's delta cannot slip in between.
-            with self.access.lock:
-                self.access.settle_send(local_id, response["message"]["id"])
-                self._respond(kind, request_id, response, buffers)
+            self._respond(kind, request_id, response, buffers)
 
         future.add_done_callback(done)
 
@@ -319,10 +219,9 @@ class RequestHandlers:
         if future is not None:
             future.cancel()
 
-    def _respond(
-        self, kind: str, request_id: str, response: dict[str, Any], buffers: list[bytes] | None = None
-    ) -> None:
-        self.reply({"kind": p.response_kind(kind), "id": request_id, "response": response}, buffers or [])
+    def _respond(self, kind: str, request_id: str, response: Any, buffers: list[bytes] | None = None) -> None:
+        reply = {"kind": p.response_kind(kind), "id": request_id, "response": cast(dict[str, Any], response)}
+        self.reply(reply, buffers or [])
 
     def _send_error(self, kind: str, request_id: str, exc: BaseException) -> None:
         payload = error_payload(exc)

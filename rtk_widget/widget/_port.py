@@ -1,4 +1,7 @@
-"""The widget's view of a meeting: the chat calls it makes, run on the client's network loop."""
+"""The widget's one adapter of a meeting: the chat calls it makes, run on the client's network loop.
+
+``ChatWidget``'s public methods and the front end's request handlers both go through it.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,9 @@ from rtk_widget.client.messages import FileMessage, ImageMessage, Message
 from rtk_widget.client.participants import Participant
 from rtk_widget.client.runtime import get_runtime
 from rtk_widget.client.uploads import FileSource
-
-from ._connection import reconnect
-from ._media_policy import MediaPolicy
 from rtk_widget.wire import limits
+
+from ._media_policy import MediaPolicy
 
 if TYPE_CHECKING:
     from rtk_widget.client.meeting import Meeting
@@ -60,17 +62,23 @@ class MeetingPort:
             peers.extend(found)
         return peers
 
-    async def send_text(self, text: str, to: list[str]) -> Message:
+    def new_envelope_id(self) -> str:
+        """The id a send will carry (pass it as ``envelope_id``); its message and event carry it back."""
+        return self.chat.new_envelope_id()
+
+    async def send_text(self, text: str, to: list[str], envelope_id: str | None = None) -> Message:
         """Send text, privately when ``to`` lists user ids."""
-        return await self.chat.send_text_message_async(text, self.peers(to))
+        return await self.chat.send_text_message_async(text, self.peers(to), envelope_id=envelope_id)
 
-    async def send_image(self, data: bytes, name: str, mime: str, to: list[str]) -> Message:
+    async def send_image(self, data: bytes, name: str, to: list[str], envelope_id: str | None) -> Message:
         """Send an uploaded image (its type is checked on the bytes by the client)."""
-        return await self.chat.send_image_message_async((name, data), self.peers(to))
+        peers = self.peers(to)
+        return await self.chat.send_image_message_async((name, data), peers, envelope_id=envelope_id)
 
-    async def send_file(self, data: bytes, name: str, mime: str, to: list[str]) -> Message:
+    async def send_file(self, data: bytes, name: str, to: list[str], envelope_id: str | None) -> Message:
         """Send an uploaded file."""
-        return await self.chat.send_file_message_async((name, data), self.peers(to))
+        peers = self.peers(to)
+        return await self.chat.send_file_message_async((name, data), peers, envelope_id=envelope_id)
 
     async def send_image_source(self, image: FileSource, name: str | None, to: list[str]) -> Message:
         """Send an image from a path, bytes or file object."""
@@ -106,15 +114,15 @@ class MeetingPort:
 
     async def reconnect(self) -> None:
         """Reconnect the meeting now (the panel's Reconnect button)."""
-        await reconnect(self.meeting)
+        await self.meeting.reconnect_async()
 
     def attachment_name(self, link: str) -> str | None:
         """The file name of the meeting's attachment at ``link`` ("" for images), None if no message has it.
 
-        The meeting's store is ahead of the widget's feed (its events are still queued), so a
-        front end that asks for a just-sent attachment still finds it here.
+        Read from the meeting's store, which is ahead of the events still queued for the widget,
+        so a front end that asks for a just-sent attachment finds it.
         """
-        for message in reversed(self.chat.messages):
+        for message in reversed(self.chat.state.store.view()):
             if isinstance(message, FileMessage) and message.link == link:
                 return message.name
             if isinstance(message, ImageMessage) and message.link == link:

@@ -1,55 +1,24 @@
-"""The comm protocol between the ChatWidget model and its front end.
+"""The comm protocol between the ChatWidget model and its front end: the one source.
 
-Kept in lockstep with ``js/src/protocol.ts``; ``tests/widget/test_contract.py``
-parses the kind literals there and compares them with the constants here.
+Every request, reply, push, message shape and synced trait is declared here
+once, as TypedDicts. ``js/src/protocol.generated.ts`` is generated from this
+module (``python -m rtk_widget.widget._typescript``; a test fails when it is
+stale), and the request handlers check what arrives against the same
+declarations (``_parse.py``).
+
+Requests from the front end are ``{kind, id, msg}``; each gets one reply,
+``{kind: "<kind>-response", id, response}`` or ``{..., error: ErrorPayload}``.
+``cancel`` (``{kind, msg}``, no id) gets none. Pushes from Python are
+``DeltasPush`` and ``ScrollToPush``.
 """
 
 from __future__ import annotations
 
 from typing import Final, Literal, NotRequired, TypeAlias, TypedDict, get_args
 
-PAGE: Final = "page"
-CATCH_UP: Final = "catch-up"
-UPLOAD_CHUNK: Final = "upload-chunk"
-SEND: Final = "send"
-EDIT: Final = "edit"
-DELETE: Final = "delete"
-PIN: Final = "pin"
-UNPIN: Final = "unpin"
-MEDIA: Final = "media"
-CANCEL: Final = "cancel"
-PINNED: Final = "pinned"
-PING: Final = "ping"
-RECONNECT: Final = "reconnect"
+# ----- shapes shared by several messages -----
 
-RequestKind: TypeAlias = Literal[
-    "page",
-    "catch-up",
-    "upload-chunk",
-    "send",
-    "edit",
-    "delete",
-    "pin",
-    "unpin",
-    "media",
-    "cancel",
-    "pinned",
-    "ping",
-    "reconnect",
-]
-REQUEST_KINDS: Final[frozenset[str]] = frozenset(
-    {PAGE, CATCH_UP, UPLOAD_CHUNK, SEND, EDIT, DELETE, PIN, UNPIN, MEDIA, CANCEL, PINNED, PING, RECONNECT}
-)
-RESPONSE_SUFFIX: Final = "-response"
-
-DELTAS: Final = "deltas"
-RESET: Final = "reset"
-SCROLL_TO: Final = "scroll-to"
-PushKind: TypeAlias = Literal["deltas", "reset", "scroll-to"]
-PUSH_KINDS: Final[frozenset[str]] = frozenset({DELTAS, RESET, SCROLL_TO})
-
-UPSERT: Final = "upsert"
-REMOVE: Final = "remove"
+MessageType: TypeAlias = Literal["text", "image", "file", "custom"]
 
 ErrorCodeName: TypeAlias = Literal[
     "rate_limited",
@@ -65,8 +34,6 @@ ErrorCodeName: TypeAlias = Literal[
 ]
 ERROR_CODES: Final[frozenset[str]] = frozenset(get_args(ErrorCodeName))
 
-MessageType: TypeAlias = Literal["text", "image", "file", "custom"]
-
 
 class WireMessage(TypedDict):
     """One chat message as the front end sees it (camelCase, JSON-safe)."""
@@ -78,7 +45,7 @@ class WireMessage(TypedDict):
     time: int
     """Milliseconds since the epoch."""
     order: int
-    """Ascending sort key: the server's per-meeting sequence number."""
+    """Ascending sort key: the server's per-meeting sequence number (the time on RealtimeKit)."""
     edited: bool
     pinned: bool
     targetUserIds: list[str]
@@ -88,7 +55,7 @@ class WireMessage(TypedDict):
     name: NotRequired[str]
     size: NotRequired[int]
     localId: NotRequired[str]
-    """Set when the message answers a ``send`` from this panel: that request's ``localId``."""
+    """On the delta of a message that answers a ``send`` from this panel: that request's ``localId``."""
 
 
 class UpsertDelta(TypedDict):
@@ -116,9 +83,16 @@ class ErrorPayload(TypedDict):
     retryAfterMs: NotRequired[int]
 
 
+class Empty(TypedDict):
+    """No fields."""
+
+
+# ----- requests (msg) and their responses -----
+
+
 class PageRequest(TypedDict):
-    """Ask for up to ``limit`` messages before ``before`` (None: the newest) or,
-    when ``after`` is present, after ``after`` (None: from the oldest)."""
+    """Up to ``limit`` messages before ``before`` (None: the newest) or, when the
+    ``after`` key is present, after ``after`` (None: from the oldest)."""
 
     before: NotRequired[int | None]
     after: NotRequired[int | None]
@@ -126,11 +100,8 @@ class PageRequest(TypedDict):
 
 
 class PageResponse(TypedDict):
-    """Messages in ascending order and the feed position they reflect.
-
-    ``hasMore`` says whether more exist in the direction read (older for
-    ``before``, newer for ``after``).
-    """
+    """Messages in ascending order and the feed position they reflect; ``hasMore``:
+    more exist in the direction read (older for ``before``, newer for ``after``)."""
 
     messages: list[WireMessage]
     hasMore: bool
@@ -145,13 +116,29 @@ class PinnedResponse(TypedDict):
 
 
 class CatchUpRequest(TypedDict):
-    """Ask for the deltas after ``after``."""
+    """The deltas after ``after``."""
 
     after: int
 
 
+class CatchUpDeltas(TypedDict):
+    """The deltas numbered ``after + 1`` to ``feedSeq``."""
+
+    deltas: list[Delta]
+    feedSeq: int
+
+
+class CatchUpReset(TypedDict):
+    """Those deltas are gone: reload the newest page and the pinned list."""
+
+    reset: Literal[True]
+
+
+CatchUpResponse: TypeAlias = CatchUpDeltas | CatchUpReset
+
+
 class UploadChunkRequest(TypedDict):
-    """One chunk of an upload; the bytes travel in buffers[0]."""
+    """One chunk of an upload; the bytes travel in buffers[0]. Chunks come in order from 0."""
 
     uploadId: str
     index: int
@@ -161,13 +148,31 @@ class UploadChunkRequest(TypedDict):
     size: int
 
 
+class UploadChunkResponse(TypedDict):
+    """Bytes of the upload received so far."""
+
+    received: int
+
+
 # "as" is a Python keyword, hence the functional form.
 SendRequest = TypedDict(
     "SendRequest",
-    {"text": str, "uploadId": str, "as": Literal["image", "file"], "to": list[str], "localId": str},
-    total=False,
+    {
+        "text": NotRequired[str],
+        "uploadId": NotRequired[str],
+        "as": NotRequired[Literal["image", "file"]],
+        "to": NotRequired[list[str]],
+        "localId": NotRequired[str],
+    },
 )
-"""Send text, or a finished upload as an image or a file, optionally privately."""
+SendRequest.__doc__ = """Send text, or a finished upload as an image or a file, privately to user ids in
+``to``. ``localId`` comes back on the message's delta, so the panel can replace its pending row."""
+
+
+class MessageResponse(TypedDict):
+    """The message as the server stored it."""
+
+    message: WireMessage
 
 
 class EditRequest(TypedDict):
@@ -184,27 +189,63 @@ class MessageIdRequest(TypedDict):
 
 
 class MediaRequest(TypedDict):
-    """Fetch an attachment through the kernel."""
+    """Fetch an attachment of this chat through the kernel."""
 
     link: str
 
 
+class MediaResponse(TypedDict):
+    """The attachment's type and name; its bytes travel in buffers[0]."""
+
+    mime: str
+    name: str
+
+
 class CancelRequest(TypedDict):
-    """Cancel the request with id ``targetId``."""
+    """Cancel the request with id ``targetId`` (it then gets no reply)."""
 
     targetId: str
 
 
-class ConnectionDetail(TypedDict):
-    """The ``connection_detail`` trait: the meeting's connection in more words than ``connection_state``."""
+PAGE: Final = "page"
+PINNED: Final = "pinned"
+CATCH_UP: Final = "catch-up"
+UPLOAD_CHUNK: Final = "upload-chunk"
+SEND: Final = "send"
+EDIT: Final = "edit"
+DELETE: Final = "delete"
+PIN: Final = "pin"
+UNPIN: Final = "unpin"
+MEDIA: Final = "media"
+PING: Final = "ping"
+RECONNECT: Final = "reconnect"
+CANCEL: Final = "cancel"
 
-    state: str
-    attempt: int
-    """The reconnection attempt (0 when connected or not reconnecting)."""
-    nextAttemptAt: int | None
-    """When the next reconnection attempt starts, in milliseconds since the epoch."""
-    reason: str | None
-    """Why the connection dropped or failed, when known."""
+REQUESTS: Final[dict[str, tuple[object, object]]] = {
+    PAGE: (PageRequest, PageResponse),
+    PINNED: (Empty, PinnedResponse),
+    CATCH_UP: (CatchUpRequest, CatchUpResponse),
+    UPLOAD_CHUNK: (UploadChunkRequest, UploadChunkResponse),
+    SEND: (SendRequest, MessageResponse),
+    EDIT: (EditRequest, MessageResponse),
+    DELETE: (MessageIdRequest, Empty),
+    PIN: (MessageIdRequest, MessageResponse),
+    UNPIN: (MessageIdRequest, MessageResponse),
+    MEDIA: (MediaRequest, MediaResponse),
+    PING: (Empty, Empty),
+    RECONNECT: (Empty, Empty),
+}
+"""Each request kind: what its ``msg`` holds and what its ``response`` holds.
+``ping`` is answered at once by the comm handler (the panel's proof that its kernel
+lives); ``reconnect`` when the meeting's reconnection attempt finished."""
+
+REQUEST_KINDS: Final[frozenset[str]] = frozenset({*REQUESTS, CANCEL})
+RESPONSE_SUFFIX: Final = "-response"
+
+# ----- pushes -----
+
+DELTAS: Final = "deltas"
+SCROLL_TO: Final = "scroll-to"
 
 
 class DeltasPush(TypedDict):
@@ -213,6 +254,86 @@ class DeltasPush(TypedDict):
     kind: Literal["deltas"]
     first: int
     items: list[Delta]
+
+
+class ScrollToPush(TypedDict):
+    """Scroll every view to a message; ``order`` tells one not loaded yet from one
+    whose delta is still on its way."""
+
+    kind: Literal["scroll-to"]
+    messageId: str
+    order: NotRequired[int]
+
+
+Push: TypeAlias = DeltasPush | ScrollToPush
+PUSHES: Final[dict[str, object]] = {DELTAS: DeltasPush, SCROLL_TO: ScrollToPush}
+PUSH_KINDS: Final[frozenset[str]] = frozenset(PUSHES)
+
+UPSERT: Final = "upsert"
+REMOVE: Final = "remove"
+
+# ----- synced traits -----
+
+
+class Permissions(TypedDict):
+    """What this participant's preset allows."""
+
+    canPin: bool
+    canSend: bool
+    canSendFiles: bool
+    canSendPrivate: bool
+
+
+class SelfInfo(TypedDict):
+    """The ``self_info`` trait: this participant."""
+
+    userId: str
+    displayName: str
+    permissions: Permissions
+
+
+class Participant(TypedDict):
+    """One entry of the ``participants`` trait: someone else in the meeting."""
+
+    userId: str
+    displayName: str
+
+
+class Limits(TypedDict):
+    """The ``limits`` trait: what the panel checks before sending."""
+
+    maxTextLength: int
+    maxUploadBytes: int | None
+
+
+class ConnectionDetail(TypedDict):
+    """The ``connection_detail`` trait: the meeting's connection in more words than ``connection_state``."""
+
+    state: str
+    attempt: int
+    """The reconnection attempt of the current outage (0 while connected)."""
+    nextAttemptAt: int | None
+    """While waiting to retry: when the next attempt starts, in milliseconds since the epoch."""
+    reason: str | None
+    """Why the connection dropped or failed, when known."""
+
+
+MediaMode: TypeAlias = Literal["auto", "kernel", "direct"]
+
+
+class ChatTraits(TypedDict):
+    """Every synced trait of ``ChatWidget``, by name (the front end reads these)."""
+
+    connection_state: str
+    connection_detail: ConnectionDetail
+    self_info: SelfInfo | None
+    participants: list[Participant]
+    last_error: ErrorPayload | None
+    limits: Limits
+    title: str
+    media_mode: MediaMode
+    height: str | int
+    """A CSS length, or pixels."""
 
 
 def response_kind(kind: str) -> str:

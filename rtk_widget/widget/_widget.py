@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from rtk_widget.client.chat_history import MessagesView
 from rtk_widget.client.errors import NotJoinedError
 from rtk_widget.client.meeting import Meeting
 from rtk_widget.client.messages import Message
@@ -18,12 +21,16 @@ from rtk_widget.client.sources import Caller, file_upload, image_upload
 
 from . import _protocol as p
 from ._addressing import Recipients, resolve_recipients
-from ._bridge import Bridge, ChangeCallback, MessageCallback, Subscription
+from ._feed import ChangeCallback, ChatFeed, MessageCallback
 from ._handlers import RequestHandlers
 from ._layout import css_height
+from ._people import PeopleTraits
 from ._port import MeetingPort
+from ._protocol import DeltasPush
+from ._subscriptions import Subscription
 from ._wire import order_of
 
+logger = logging.getLogger("rtk_widget")
 WIDGET = Caller("ChatWidget.send_image()", "ChatWidget.send_file()")
 WIDGET_EDIT = Caller("ChatWidget.edit_image()", "ChatWidget.edit_file()")
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -82,10 +89,11 @@ class ChatWidget(anywidget.AnyWidget):
     media_mode = traitlets.Enum(("auto", "kernel", "direct"), default_value="auto").tag(sync=True)
     """How the panel loads attachments; see the class docstring."""
 
-    messages: traitlets.List[Message] = traitlets.List(read_only=True)
-    """Every message, oldest first; a new list on every change (Python only, never synced)."""
-    pinned: traitlets.List[Message] = traitlets.List(read_only=True)
-    """The pinned messages, oldest first; a new list on every change (Python only, never synced)."""
+    messages = traitlets.Instance(MessagesView, args=([], 0), read_only=True)
+    """Every message, oldest first: an immutable sequence (compares equal to a list), a new one on
+    every change, taken in constant time (Python only, never synced)."""
+    pinned = traitlets.Instance(MessagesView, args=([], 0), read_only=True)
+    """The pinned messages, oldest first, like :attr:`messages` (Python only, never synced)."""
 
     def __init__(
         self,
@@ -103,20 +111,23 @@ class ChatWidget(anywidget.AnyWidget):
         super().__init__(media_mode=media_mode, title=title, height=height)
         self._meeting = meeting
         self._port = MeetingPort(meeting)
-        self._bridge = Bridge(self, meeting)
-        self._handlers = RequestHandlers(
-            self._port,
-            self._bridge,
-            self._send_from_any_thread,
-            self._port.submit,
-            self._port.max_upload_bytes,
+        self._feed = ChatFeed(
+            meeting.chat.state.store,
+            meeting.chat,
+            meeting.dispatcher,
+            push=self._push,
+            show=self._show_messages,
+            report=self._report_failure,
         )
+        self._people = PeopleTraits(meeting, self._set_synced, self._report_failure)
+        self._handlers = RequestHandlers(self._port, self._feed, self._send_from_any_thread)
         self.set_trait(
             "limits",
             {"maxTextLength": self._port.max_text_length, "maxUploadBytes": self._port.max_upload_bytes},
         )
         self.on_msg(self._on_custom_msg)
-        self._bridge.start()
+        self._feed.start()
+        self._people.start()
 
     @traitlets.validate("height")
     def _check_height(self, proposal: dict[str, Any]) -> str | int:
@@ -220,7 +231,7 @@ class ChatWidget(anywidget.AnyWidget):
         ``event.action`` is "add", "edit" or "delete"; pins and unpins are edits
         whose ``event.message.pinned`` changed.
         """
-        return self._bridge.subscribe_changes(callback)
+        return self._feed.subscribe_changes(callback)
 
     async def next_message(
         self,
@@ -270,8 +281,9 @@ class ChatWidget(anywidget.AnyWidget):
     def close(self) -> None:
         """Stop following the meeting and close the panel (the meeting stays joined)."""
         # Also reached from __del__ of an instance whose __init__ failed (e.g. a bad keyword).
-        if "_bridge" in self.__dict__:
-            self._bridge.stop()
+        if "_handlers" in self.__dict__:
+            self._feed.stop()
+            self._people.stop()
             self._handlers.cancel_all()
         super().close()
 
@@ -295,10 +307,26 @@ class ChatWidget(anywidget.AnyWidget):
         return message
 
     def _settle(self) -> None:
-        # The meeting queued its event before our call returned. In scripts, let the callback
-        # thread apply it; in Jupyter it runs after this cell, so set the traits now.
-        self._bridge.dispatcher.flush()
-        self._bridge.sync_traits()
+        self._feed.settle()
+
+    def _show_messages(self, messages: MessagesView, pinned: MessagesView) -> None:
+        with self.hold_trait_notifications():
+            self.set_trait("messages", messages)
+            self.set_trait("pinned", pinned)
+
+    def _set_synced(self, values: dict[str, Any]) -> None:
+        with self.hold_sync():
+            for name, value in values.items():
+                self.set_trait(name, value)
+
+    def _push(self, push: DeltasPush) -> None:
+        self._send_from_any_thread(dict(push), [])
+
+    def _report_failure(self, what: str, exc: Exception) -> None:
+        """Show a failure in user-reachable code: logged, printed and put in ``last_error``."""
+        logger.error("rtk-widget: %s failed", what, exc_info=exc)
+        traceback.print_exception(exc)
+        self.last_error = {"code": "internal", "message": f"{what} failed: {type(exc).__name__}: {exc}"}
 
     def _on_custom_msg(self, _widget: Any, content: Any, buffers: list[bytes] | None) -> None:
         self._handlers.handle(content, buffers)

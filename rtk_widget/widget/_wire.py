@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
+from rtk_widget.client.chat_history import order_of
 from rtk_widget.client.messages import CustomMessage, FileMessage, ImageMessage, Message, TextMessage
 
 from ._protocol import MessageType, WireMessage
 
-
-def order_of(message: Message) -> int:
-    """The message's place in the feed: the server's sequence number.
-
-    RealtimeKit's servers send no sequence number; their messages sort by time.
-    """
-    return message.seq if message.seq is not None else message.time_ms
+__all__ = ["order_of", "to_wire"]
 
 
 def _plain_type(message: Message) -> MessageType:

@@ -1,44 +1,40 @@
-"""The comm protocol's kinds and error codes are the same in Python and in js/src/protocol.ts."""
+"""The front end's protocol declarations are generated from ``_protocol.py`` and current."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+import pytest
 
 from rtk_widget.widget import _protocol
-
-PROTOCOL_TS = Path(__file__).resolve().parents[2] / "js" / "src" / "protocol.ts"
-
-
-def ts_block(source: str, opener: str, closer: str) -> str:
-    start = source.index(opener) + len(opener)
-    return source[start : source.index(closer, start)]
+from rtk_widget.widget._typescript import TARGET, main, render
 
 
-def string_literals(block: str) -> set[str]:
-    return set(re.findall(r'"([^"\\]*)"', block))
+def test_the_generated_typescript_is_current():
+    assert TARGET.read_text() == render(), "run: python -m rtk_widget.widget._typescript"
+    assert main(["--check"]) == 0
 
 
-def test_kinds_match():
-    source = PROTOCOL_TS.read_text()
-    js_kinds = string_literals(ts_block(source, "export const KINDS = {", "}"))
-    assert js_kinds == _protocol.REQUEST_KINDS | _protocol.PUSH_KINDS
+def test_a_changed_declaration_makes_it_stale(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(_protocol.WireMessage, "__doc__", "A changed description.")
+    assert main(["--check"]) == 1
 
 
-def test_error_codes_match():
-    source = PROTOCOL_TS.read_text()
-    js_codes = string_literals(ts_block(source, "export const ERROR_CODES = [", "]"))
-    assert js_codes == _protocol.ERROR_CODES
+def test_every_kind_trait_and_error_code_reaches_typescript():
+    generated = render()
+    for kind in _protocol.REQUEST_KINDS | _protocol.PUSH_KINDS:
+        assert f'"{kind}"' in generated
+    for code in _protocol.ERROR_CODES:
+        assert f'"{code}"' in generated
+    for trait in _protocol.ChatTraits.__annotations__:
+        assert f"  {trait}: " in generated
+    assert "reset" not in _protocol.PUSH_KINDS
 
 
-def test_response_suffix_matches():
-    source = PROTOCOL_TS.read_text()
-    match = re.search(r'export const RESPONSE_SUFFIX = "([^"]+)"', source)
-    assert match is not None
-    assert match.group(1) == _protocol.RESPONSE_SUFFIX
+def test_the_widget_syncs_exactly_the_declared_traits():
+    import anywidget
 
+    from rtk_widget.widget import ChatWidget
 
-def test_delta_ops_match():
-    source = PROTOCOL_TS.read_text()
-    ops = set(re.findall(r'op: "([a-z-]+)"', ts_block(source, "export type Delta =", "\n")))
-    assert ops == {_protocol.UPSERT, _protocol.REMOVE}
+    inherited = anywidget.AnyWidget.class_traits(sync=True)
+    own = {name for name in ChatWidget.class_traits(sync=True) if not name.startswith("_")}
+    synced = own - set(inherited)
+    assert synced == set(_protocol.ChatTraits.__annotations__)

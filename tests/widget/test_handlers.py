@@ -74,11 +74,11 @@ def test_pinned_lists_every_pinned_message_the_user_sees(widget, recorder, bob):
     widget.pin(first.id)
     widget.pin(third.id)
     Watch(widget, "pinned").wait_for(lambda ms: len(ms) == 2)
-    widget._bridge.dispatcher.flush()
+    widget._feed.settle()
     answer = response_of(recorder, request(widget, "pinned", {}))
     assert [m["id"] for m in answer["messages"]] == [m.id for m in widget.pinned] == [first.id, third.id]
     assert all(m["pinned"] for m in answer["messages"])
-    assert answer["feedSeq"] == widget._bridge.feed.feed_seq
+    assert answer["feedSeq"] == widget._feed.feed_seq
 
 
 def test_catch_up_returns_missed_deltas_or_a_reset(widget, recorder, bob):
@@ -86,7 +86,7 @@ def test_catch_up_returns_missed_deltas_or_a_reset(widget, recorder, bob):
     first = widget.send_text("one")
     bob.chat.send_text_message("two")
     Watch(widget).wait_for(lambda ms: len(ms) == 2)
-    widget._bridge.dispatcher.flush()
+    widget._feed.settle()
     caught_up = response_of(recorder, request(widget, "catch-up", {"after": start}))
     assert [d["message"]["text"] for d in caught_up["deltas"]] == ["one", "two"]
     assert caught_up["feedSeq"] == start + 2
@@ -104,7 +104,7 @@ def test_new_messages_are_pushed_as_numbered_deltas(widget, recorder, bob):
     assert push["items"][0]["op"] == "upsert"
     assert push["items"][0]["message"]["text"] == "pushed"
     assert push["items"][0]["message"]["displayName"] == "Bob"
-    assert push["first"] == widget._bridge.feed.feed_seq - len(push["items"]) + 1
+    assert push["first"] == widget._feed.feed_seq - len(push["items"]) + 1
 
 
 def test_send_edit_pin_unpin_delete(widget, recorder):
@@ -226,6 +226,12 @@ def test_an_image_that_is_not_an_image_is_refused(widget, recorder):
 def test_media_only_serves_links_of_messages_in_the_chat(widget, recorder):
     error = error_of(recorder, request(widget, "media", {"link": "http://127.0.0.1:1/anything"}))
     assert error["code"] == "not_found"
+    image = widget.send_image(png(), name="dots.png")
+    media_id = request(widget, "media", {"link": image.link})
+    _, buffers = recorder.wait(lambda c: c.get("id") == media_id)
+    assert bytes(buffers[0]) == png()
+    widget.delete(image.id)
+    assert error_of(recorder, request(widget, "media", {"link": image.link}))["code"] == "not_found"
 
 
 def test_foreign_and_malformed_messages_get_no_reply(widget, recorder):

@@ -1,10 +1,10 @@
-"""A panel send's delta carries the send's ``localId``, so the panel never shows it twice."""
+"""A panel send's delta carries the send's ``localId``, matched by the send's envelope id."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
 
-from rtk_widget.widget._own_sends import ExpectedMessage, OwnSends
+from rtk_widget.client.chat_state import ChatUpdateEvent
 from rtk_widget.widget._protocol import WireMessage
 
 from .support import Recorder, Watch, png, request
@@ -81,37 +81,28 @@ def test_bad_local_ids_are_refused_and_nothing_is_sent(widget, recorder):
     assert widget.messages == []
 
 
-def wire(message_id: str, text: str, type_: Any = "text") -> WireMessage:
-    return {
-        "id": message_id,
-        "type": type_,
-        "userId": "u",
-        "displayName": "U",
-        "time": 1,
-        "order": 1,
-        "edited": False,
-        "pinned": False,
-        "targetUserIds": [],
-        "text": text,
-    }
+def test_a_send_and_its_event_carry_the_envelope_id(ada, bob):
+    events: list[ChatUpdateEvent] = []
+    arrived = threading.Event()
 
+    def record(event: ChatUpdateEvent) -> None:
+        events.append(event)
+        if len(events) == 3:
+            arrived.set()
 
-def test_own_sends_match_in_order_and_prefer_the_ack():
-    sends = OwnSends()
-    sends.expect("a", ExpectedMessage("text", text="same"))
-    sends.expect("b", ExpectedMessage("text", text="same"))
-    sends.acked_before_event("b", "m2")
-    assert sends.claim(wire("m2", "same")) == "b"
-    assert sends.claim(wire("m1", "same")) == "a"
-    assert sends.claim(wire("m3", "same")) is None
-
-
-def test_own_sends_ignore_other_content_and_forgotten_sends():
-    sends = OwnSends()
-    sends.expect("a", ExpectedMessage("text", text="one"))
-    sends.expect("f", ExpectedMessage("file", name="notes.txt"))
-    assert sends.claim(wire("m1", "two")) is None
-    assert sends.claim(wire("m2", "one", "image")) is None
-    sends.forget("a")
-    assert sends.claim(wire("m3", "one")) is None
-    assert sends.claim({**wire("m4", ""), "type": "file", "name": "notes.txt"}) == "f"
+    ada.chat.on("chatUpdate", record)
+    chosen = ada.chat.new_envelope_id()
+    mine = ada.chat.send_text_message("same text", envelope_id=chosen)
+    other = ada.chat.send_text_message("same text")
+    theirs = bob.chat.send_text_message("same text")
+    assert arrived.wait(10)
+    assert mine.envelope_id == chosen
+    assert other.envelope_id is not None
+    assert other.envelope_id != chosen
+    assert theirs.envelope_id is not None  # Bob's own send, as Bob's client returned it
+    by_id = {event.message.id: event for event in events}
+    assert by_id[mine.id].envelope_id == chosen
+    assert by_id[other.id].envelope_id == other.envelope_id
+    assert by_id[theirs.id].envelope_id is None  # not Ada's send
+    edited = ada.chat.edit_text_message(mine.id, "edited")
+    assert edited.envelope_id == chosen  # the store keeps it through edits
