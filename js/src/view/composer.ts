@@ -23,6 +23,10 @@ export function counterState(length: number, max: number): { remaining: number; 
 }
 
 /** The message input: text, attachments, recipient, counter and send button. */
+const LONG_PLACEHOLDER = "Message (Enter to send, Shift+Enter for a new line)";
+/** Below this width the long placeholder would wrap. */
+const WIDE_INPUT_PX = 340;
+
 export class Composer {
   readonly el: HTMLFormElement;
   readonly textarea: HTMLTextAreaElement;
@@ -45,9 +49,19 @@ export class Composer {
       attrs: {
         rows: 1,
         "aria-label": "Message",
-        placeholder: "Message (Enter to send, Shift+Enter for a new line)",
+        placeholder: LONG_PLACEHOLDER,
+        title: "Enter to send, Shift+Enter for a new line",
       },
     });
+    // The full hint only where it fits on one line; a narrow box says just "Message".
+    if (typeof ResizeObserver === "function") {
+      const observer = new ResizeObserver(() => {
+        const wide = this.textarea.clientWidth >= WIDE_INPUT_PX;
+        this.textarea.placeholder = wide ? LONG_PLACEHOLDER : "Message";
+      });
+      observer.observe(this.textarea);
+      this.listeners.add(() => observer.disconnect());
+    }
     this.counter = h("span", { className: "rtkw-counter", attrs: { hidden: true } });
     this.counter.id = `rtkw-counter-${Math.random().toString(36).slice(2, 10)}`;
     this.textarea.setAttribute("aria-describedby", this.counter.id);
@@ -205,7 +219,8 @@ export class Composer {
     const empty = this.textarea.value.trim().length === 0 && this.files.length === 0;
     this.sendButton.disabled = !this.canSend || state.over || empty;
     this.textarea.style.height = "auto";
-    const wanted = this.textarea.scrollHeight;
+    // An empty box stays one row: Chromium counts a placeholder wrapped in a narrow box as content.
+    const wanted = this.textarea.value ? this.textarea.scrollHeight : 0;
     if (wanted > 0) this.textarea.style.height = `${Math.min(wanted, MAX_ROWS_PX)}px`;
   }
 }

@@ -9,6 +9,7 @@ import { type ChatState, windowMessages } from "../store";
 import type { MediaMode } from "../traits";
 import { ACTIONS, type RowContext, renderRow } from "./message-row";
 import { type Row, buildRows, estimateRowHeight } from "./rows";
+import { UnreadBeacon } from "./unread";
 import { VirtualList } from "./virtual-list";
 
 /** Who is looking, read from the traits each time a row renders. */
@@ -57,6 +58,8 @@ export class Feed {
   private rowOrder: string[] = [];
   private identities = new Identities();
   private readonly clock: ReturnType<typeof setInterval>;
+  /** The unread count for when the whole list is out of view (the notebook scrolled away). */
+  private readonly beacon: UnreadBeacon;
 
   constructor(private readonly deps: FeedDeps) {
     this.content = h("div", { className: "rtkw-feed", attrs: { role: "feed", "aria-label": "Chat messages", "aria-busy": "true" } });
@@ -84,6 +87,13 @@ export class Feed {
       },
     });
     this.clock = setInterval(() => this.refreshTimes(), RELATIVE_TIME_REFRESH_MS);
+    this.beacon = new UnreadBeacon(
+      this.scroller,
+      (visible) => {
+        if (visible && this.state?.atLatest && this.list.isAtBottom()) this.setNewCount(0);
+      },
+      () => void this.jumpToLatest(),
+    );
     this.listeners.on(this.content, "focusin", (event) => {
       const found = this.rowFor(event.target);
       if (found && found.key !== this.activeKey) {
@@ -186,6 +196,7 @@ export class Feed {
 
   destroy(): void {
     clearInterval(this.clock);
+    this.beacon.destroy();
     this.listeners.removeAll();
     this.list.destroy();
   }
@@ -245,7 +256,7 @@ export class Feed {
     if (!state?.loaded) return;
     if (atTop && state.hasOlder) void this.deps.session.loadOlder();
     if (atBottom && !state.atLatest) void this.deps.session.loadNewer();
-    if (atBottom && state.atLatest) this.setNewCount(0);
+    if (atBottom && state.atLatest && this.beacon.inView) this.setNewCount(0);
   }
 
   private noteNewMessages(previous: ChatState | null, messages: WireMessage[], selfId: string | null, wasAtBottom: boolean): void {
@@ -261,13 +272,20 @@ export class Feed {
     const last = arrived[arrived.length - 1]!;
     const what = last.type === "text" || last.type === "custom" ? last.text ?? "" : `sent ${last.type === "image" ? "an image" : "a file"}`;
     this.live.textContent = `${displayText(last.displayName)}: ${displayText(what, 200)}`;
-    if (!wasAtBottom) this.setNewCount(this.newCount + arrived.length);
+    // Unread: arrived while the reader was scrolled up, or while the list was out of view.
+    if (!wasAtBottom || !this.beacon.inView) this.setNewCount(this.newCount + arrived.length);
+  }
+
+  /** Messages from others that arrived where the reader could not see them. */
+  get unread(): number {
+    return this.newCount;
   }
 
   private setNewCount(count: number): void {
     this.newCount = count;
     this.newButton.hidden = count === 0;
     this.newButton.textContent = count === 1 ? "1 new message ↓" : `${count} new messages ↓`;
+    this.beacon.setCount(count);
   }
 
   private rowFor(target: EventTarget | null): { key: string; row: Row; el: HTMLElement } | null {

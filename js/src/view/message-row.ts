@@ -115,12 +115,15 @@ function header(message: WireMessage, own: boolean, ctx: RowContext): HTMLElemen
   // The feed's timer refreshes the relative text from this, without rendering the row again.
   time.dataset.ms = String(message.time);
   const audience = audienceLabel(message, ctx);
+  // Name and marks flow as one line of text beside the avatar, wrapping (never clipping) when narrow.
   return h("div", { className: "rtkw-header" }, [
     avatar,
-    h("bdi", { className: "rtkw-name", text: name }),
-    identityMark(message, own, ctx),
-    time,
-    audience ? h("span", { className: "rtkw-badge rtkw-private", text: audience }) : null,
+    h("div", { className: "rtkw-who" }, [
+      h("bdi", { className: "rtkw-name", text: name }),
+      identityMark(message, own, ctx),
+      time,
+      audience ? h("span", { className: "rtkw-badge rtkw-private", text: audience }) : null,
+    ]),
   ]);
 }
 
