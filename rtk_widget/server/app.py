@@ -98,7 +98,7 @@ async def build(config: ServerConfig) -> Components:
     chat = ChatService.create(config, db, rooms)
     replay = Replay(config, db, signer)
     webhooks = WebhookDispatcher(config, db, WebhookSigner(data), replay)
-    sessions = SessionLifecycle(config, db, webhooks.notify)
+    sessions = SessionLifecycle(config, db, webhooks)
     sockets = SocketHandler(config, db, rooms, chat, tokens, sessions=sessions)
     admin = Admin(db, tokens, config.app_id)
     admin.on_participant_changed = sockets.participant_changed

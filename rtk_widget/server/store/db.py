@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rtk_widget.server.store.schema import SCHEMA, SCHEMA_VERSION
+from rtk_widget.server.store.schema import migrate
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -83,10 +83,7 @@ class Database:
             if str(mode).lower() != "wal":
                 raise RuntimeError(f"SQLite refused WAL mode (got {mode})")
         conn.execute("PRAGMA synchronous = FULL")
-        conn.executescript(SCHEMA)
-        conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
+        migrate(conn)
         self._conn = conn
         self._writer = threading.Thread(target=self._write_loop, name="rtk-db-writer", daemon=True)
         self._writer.start()

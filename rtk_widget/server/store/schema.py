@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+import sqlite3
+
+SCHEMA_VERSION = 2
+"""1: the first release. 2: ``webhook_deliveries`` (added by SCHEMA's ``IF NOT EXISTS``)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -128,6 +131,19 @@ CREATE TABLE IF NOT EXISTS webhooks (
   updated_ms INTEGER NOT NULL
 );
 
+-- Webhook deliveries not yet made (schema 2): written in the transaction of the change they
+-- report, removed once delivered or given up on. `id` is the rtk-uuid, the same on every attempt.
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  webhook_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  body BLOB NOT NULL,                        -- the JSON body as POSTed (signed when sent)
+  attempts INTEGER NOT NULL DEFAULT 0,       -- attempts made so far
+  next_ms INTEGER NOT NULL,                  -- when the next attempt is due
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_ms, created_ms);
+
 -- Tokens refused after a kick (sha256 of the token), kept until the token would expire.
 CREATE TABLE IF NOT EXISTS revoked_tokens (
   digest TEXT PRIMARY KEY,
@@ -142,3 +158,19 @@ CREATE TABLE IF NOT EXISTS message_files (
   PRIMARY KEY (file_id, message_pk)
 ) WITHOUT ROWID;
 """
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database (new, or a data dir of any earlier version) to SCHEMA_VERSION.
+
+    SCHEMA only adds tables and indexes with ``IF NOT EXISTS``, so running it is the whole
+    migration so far; a data dir written by a newer version is refused rather than misread.
+    """
+    conn.executescript(SCHEMA)
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    found = int(row[0]) if row is not None else 0
+    if found > SCHEMA_VERSION:
+        raise RuntimeError(f"the database has schema {found}, newer than this rtk-widget's {SCHEMA_VERSION}")
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+    )

@@ -1,12 +1,17 @@
-"""Webhook delivery, off the request path.
+"""Webhook delivery, off the request path, from a queue kept in the database.
 
-Session changes are handed over with :meth:`WebhookDispatcher.notify`, which never waits: it
-puts the event on a bounded queue (a full queue drops the event, logged), so joins, leaves
-and chat never wait for a receiver. One worker looks up the webhooks that opted in and
-starts a delivery per webhook, a bounded number at once. A delivery POSTs the JSON body
-signed with ``rtk-signature`` and retries 5xx answers and network errors with exponential
-backoff, a bounded number of times; any other non-2xx answer fails it at once. Redirects
-are not followed.
+A session change is queued with :meth:`WebhookDispatcher.enqueue` inside the very transaction
+that records it: one ``webhook_deliveries`` row per webhook that opted in, holding the JSON
+body, the attempts made and when the next is due. So a change and its deliveries commit
+together, and both survive ``kill -9``; a restarted server resumes whatever is due. Joins,
+leaves and chat never wait for a receiver: after the commit, :meth:`WebhookDispatcher.wake`
+only nudges the worker. The worker makes one attempt per due row, a bounded number at once:
+a 2xx or another non-5xx answer ends the delivery (the latter as failed, not retried); a 5xx
+or a network error is retried after an exponential backoff, a bounded number of times.
+Redirects are not followed.
+
+Delivery is at least once: a crash between a receiver's 2xx and the row's removal sends it
+again after the restart, with the same ``rtk-uuid``, on which receivers dedupe.
 
 The server POSTs wherever a webhook's URL points (http or https only): whoever holds the
 management API token chooses the target, as with RealtimeKit's own webhooks.
@@ -16,9 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
-import uuid
+import sqlite3
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +36,7 @@ from rtk_widget.server.config import ServerConfig
 from rtk_widget.server.rest.replay import Replay
 from rtk_widget.server.store import webhooks as wq
 from rtk_widget.server.store.db import Database
+from rtk_widget.server.store.records import now_ms
 from rtk_widget.server.webhooks import payloads as wp
 from rtk_widget.server.webhooks.signing import WebhookSigner
 
@@ -58,7 +65,7 @@ class DeliveryResult:
 
 
 class WebhookDispatcher:
-    """Queues occurrences and delivers them to the webhooks registered for them."""
+    """Queues occurrences in the database and delivers them to the webhooks registered for them."""
 
     def __init__(self, config: ServerConfig, db: Database, signer: WebhookSigner, replay: Replay) -> None:
         self.config = config
@@ -66,74 +73,69 @@ class WebhookDispatcher:
         self.signer = signer
         self.replay = replay
         self.base_url = ""  # where Chat Replay URLs point without public_base_uri; set once listening
-        self.dropped = 0
+        self.dropped = 0  # deliveries not queued because webhook_queue_events were waiting
         self.results: deque[DeliveryResult] = deque(maxlen=1000)  # the latest outcomes, newest last
         self.delivered = asyncio.Event()  # set after each finished delivery (for observers)
-        self._queue: asyncio.Queue[Occurrence] = asyncio.Queue(maxsize=config.webhook_queue_events)
-        self._slots = asyncio.Semaphore(config.webhook_concurrency)
-        self._deliveries: set[asyncio.Task[None]] = set()
+        self._changed = asyncio.Event()  # for the worker: something was queued, or an attempt ended
+        self._progress = asyncio.Event()  # for settled(): replaced by a fresh one each time it is set
+        self._flights: dict[str, asyncio.Task[None]] = {}  # attempts in progress, by delivery id
         self._worker: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
 
     def start(self) -> None:
+        """Start delivering, beginning with whatever an earlier run left due."""
         self._client = httpx.AsyncClient(timeout=self.config.webhook_timeout_s, follow_redirects=False)
         self._worker = asyncio.create_task(self._work(), name="rtk-widget-webhooks")
 
-    def notify(self, occurrence: Occurrence) -> None:
-        """Queue an occurrence; never blocks (a full queue drops it)."""
-        try:
-            self._queue.put_nowait(occurrence)
-        except asyncio.QueueFull:
-            self.dropped += 1
-            log.warning("webhook queue full; dropped %s", occurrence.event)
+    def enqueue(self, conn: sqlite3.Connection, occurrence: Occurrence) -> None:
+        """Queue ``occurrence`` for its subscribers, in the caller's write transaction.
+
+        Runs on the database's writer thread; call :meth:`wake` once the write has returned.
+        Beyond ``webhook_queue_events`` waiting deliveries, new ones are dropped (logged).
+        """
+        try:  # a failure here must not undo the change being recorded
+            body = json.dumps(self._payload(occurrence), separators=(",", ":")).encode()
+            limit = self.config.webhook_queue_events
+            _, dropped = wq.enqueue(conn, occurrence.event, body, now_ms(), limit)
+        except Exception:
+            log.exception("queueing the %s webhooks failed", occurrence.event)
+            return
+        if dropped:
+            self.dropped += dropped
+            log.warning("webhook queue full; dropped %d %s deliveries", dropped, occurrence.event)
+
+    def wake(self) -> None:
+        """Tell the worker that deliveries were queued (after their transaction committed)."""
+        self._changed.set()
+        self._progressed()
 
     async def settled(self) -> None:
-        """Wait until every queued occurrence is fanned out and every delivery has finished."""
-        await self._queue.join()
-        while self._deliveries:
-            await asyncio.wait(set(self._deliveries))
+        """Wait until every queued delivery has been made or given up on."""
+        while True:
+            progress = self._progress  # taken before looking, so no change in between is missed
+            if not self._flights and not await self.db.read(wq.waiting):
+                return
+            await progress.wait()
+
+    def _progressed(self) -> None:
+        self._progress.set()
+        self._progress = asyncio.Event()
 
     async def stop(self, grace_s: float = 2.0) -> None:
-        """Deliver what is queued and in flight for up to ``grace_s``, then give up on the rest."""
+        """Deliver what is due for up to ``grace_s``; the rest stays queued for the next start."""
         if self._worker is None:
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace_s):
                 await self.settled()
-        for task in [self._worker, *self._deliveries]:
+        tasks = [self._worker, *self._flights.values()]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(self._worker, *self._deliveries, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._worker = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None
-
-    async def _work(self) -> None:
-        while True:
-            occurrence = await self._queue.get()
-            try:
-                await self._fan_out(occurrence)
-            except Exception:
-                log.exception("webhook fan-out for %s failed", occurrence.event)
-            finally:
-                self._queue.task_done()
-
-    async def _fan_out(self, occurrence: Occurrence) -> None:
-        targets = await self.db.read(lambda c: wq.subscribers(c, occurrence.event))
-        if not targets:
-            return
-        body = json.dumps(self._payload(occurrence), separators=(",", ":")).encode()
-        await self.signer.ready()
-        signature = self.signer.sign(body)
-        for webhook_id, url in targets:
-            await self._slots.acquire()
-            task = asyncio.create_task(self._deliver(webhook_id, url, occurrence.event, body, signature))
-            self._deliveries.add(task)
-            task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._deliveries.discard(task)
-        self._slots.release()
 
     def _payload(self, occurrence: Occurrence) -> dict[str, Any]:
         app_id = self.config.app_id
@@ -147,33 +149,84 @@ class WebhookDispatcher:
             return wp.participant_event(occurrence.event, occurrence.session, occurrence.peer, app_id)
         return wp.meeting_event(occurrence.event, occurrence.session, app_id)
 
-    async def _deliver(self, webhook_id: str, url: str, event: str, body: bytes, signature: str) -> None:
+    async def _work(self) -> None:
+        while True:
+            self._changed.clear()
+            try:
+                next_ms = await self._start_due()
+            except Exception:
+                log.exception("reading the webhook queue failed")
+                next_ms = now_ms() + 1000
+            timeout = None if next_ms is None else max(0.0, (next_ms - now_ms()) / 1000)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._changed.wait()
+
+    async def _start_due(self) -> int | None:
+        """Start an attempt for each due delivery there is room for; returns when the next
+        waiting delivery falls due (None: nothing waits that is not in flight already)."""
+        free = self.config.webhook_concurrency - len(self._flights)
+        upcoming = await self.db.read(lambda c: wq.upcoming(c, len(self._flights) + free + 1))
+        now = now_ms()
+        for delivery in upcoming:
+            if delivery.id in self._flights:
+                continue
+            if delivery.next_ms > now or free <= 0:
+                return delivery.next_ms if delivery.next_ms > now else None  # woken when a slot frees
+            free -= 1
+            task = asyncio.create_task(self._attempt(delivery))
+            self._flights[delivery.id] = task
+            task.add_done_callback(functools.partial(self._landed, delivery.id))
+        return None
+
+    def _landed(self, delivery_id: str, _attempt: asyncio.Task[None]) -> None:
+        self._flights.pop(delivery_id, None)
+        self._changed.set()
+        self._progressed()
+
+    async def _attempt(self, delivery: wq.Delivery) -> None:
+        try:
+            await self._try(delivery)
+        except Exception:  # the row stays queued: the attempt is made again
+            log.exception("webhook delivery %s failed", delivery.id)
+
+    async def _try(self, delivery: wq.Delivery) -> None:
+        """One attempt at ``delivery``, and its outcome recorded."""
         assert self._client is not None
-        delivery_id = str(uuid.uuid4())  # the same on every retry: receivers dedupe on it
+        if delivery.url is None:  # the webhook was deleted or disabled since
+            await self.db.write(lambda c: wq.finish(c, delivery.id))
+            return
+        await self.signer.ready()
         headers = {
             "content-type": "application/json",
-            "rtk-signature": signature,
-            "rtk-uuid": delivery_id,
-            "rtk-webhook-id": webhook_id,
+            "rtk-signature": self.signer.sign(delivery.body),
+            "rtk-uuid": delivery.id,
+            "rtk-webhook-id": delivery.webhook_id,
         }
+        attempts = delivery.attempts + 1
         status: int | None = None
-        attempts = 0
-        ok = False
-        while attempts < self.config.webhook_attempts:
-            if attempts:
-                await asyncio.sleep(self.config.webhook_backoff_s * 2 ** (attempts - 1))
-            attempts += 1
-            try:
-                status = (await self._client.post(url, content=body, headers=headers)).status_code
-            except httpx.HTTPError as exc:
-                status = None
-                log.info("webhook %s to %s: %s", event, url, exc)
-                continue
-            if status < 500:
-                ok = 200 <= status < 300
-                break
+        try:
+            response = await self._client.post(delivery.url, content=delivery.body, headers=headers)
+            status = response.status_code
+        except httpx.HTTPError as exc:
+            log.info("webhook %s to %s: %s", delivery.event, delivery.url, exc)
+        retry = status is None or status >= 500
+        if retry and attempts < self.config.webhook_attempts:
+            due = now_ms() + int(1000 * self.config.webhook_backoff_s * 2 ** (attempts - 1))
+            await self.db.write(lambda c: wq.retry_later(c, delivery.id, attempts, due))
+            return
+        await self.db.write(lambda c: wq.finish(c, delivery.id))
+        ok = status is not None and 200 <= status < 300
         if not ok:
-            log.warning("webhook %s to %s failed after %d attempts (status %s)", event, url, attempts, status)
-        self.results.append(DeliveryResult(webhook_id, event, delivery_id, attempts, status, ok))
+            log.warning(
+                "webhook %s to %s failed after %d attempts (status %s)",
+                delivery.event,
+                delivery.url,
+                attempts,
+                status,
+            )
+        self.results.append(
+            DeliveryResult(delivery.webhook_id, delivery.event, delivery.id, attempts, status, ok)
+        )
         self.delivered.set()
         self.delivered.clear()
