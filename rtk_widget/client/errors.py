@@ -127,13 +127,14 @@ class CloudflareError(ChatError):
     """A call to Cloudflare's RealtimeKit API (through its official ``cloudflare`` SDK) failed.
 
     ``call`` names the SDK call (``"realtime_kit.meetings.add_participant"``), ``status`` is
-    the HTTP status when there was an answer.
+    the HTTP status when there was an answer, ``sdk_error`` the SDK's own exception.
     """
 
     def __init__(self, message: str, *, call: str = "", status: int | None = None) -> None:
         super().__init__(message)
         self.call = call
         self.status = status
+        self.sdk_error: Exception | None = None
 
 
 class CloudflareAuthenticationError(CloudflareError):

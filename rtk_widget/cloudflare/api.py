@@ -98,7 +98,9 @@ def call_sdk(call: str, method: Callable[..., T], /, *args: Any, **kwargs: Any) 
     try:
         return method(*args, **kwargs)
     except sdk.APIError as exc:
-        raise _call_error(call, exc) from exc
+        error = _call_error(call, exc)
+        error.sdk_error = exc
+        raise error from None  # one readable error, not the SDK's and httpx's frames too
 
 
 def connect(

@@ -93,6 +93,8 @@ def test_failures_are_typed_and_name_the_call(cf, shared_server, account, monkey
         Meeting.from_cloudflare("nope", name="X", client=cf, account_id=account, app_id=app)
     assert missing.value.call == "realtime_kit.meetings.get_meeting_by_id"
     assert missing.value.status == 404
+    assert missing.value.__cause__ is None  # one readable error; the SDK's stays reachable:
+    assert type(missing.value.sdk_error).__name__ == "NotFoundError"
     with pytest.raises(CloudflareRequestError, match=r"this app's presets: .*group_call_host") as preset:
         Meeting.from_cloudflare(name="X", preset_name="nope", client=cf, account_id=account, app_id=app)
     assert preset.value.call == "realtime_kit.meetings.add_participant"
