@@ -10,9 +10,11 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from conftest import create_meeting
 from protocol_client import ProtoClient
 
 from rtk_widget.server import MeetingServer, ServerConfig
+from rtk_widget.server.store.records import now_ms
 from rtk_widget.server.store.schema import SCHEMA_VERSION
 from tests.server.test_cli_durability import API_TOKEN, CLI, ServeProcess, management
 from tests.server.test_webhook_delivery import register
@@ -91,3 +93,30 @@ async def test_a_data_dir_from_before_the_delivery_queue_opens_and_keeps_its_dat
     with sqlite3.connect(tmp_path / "rtk.sqlite3") as db:
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
     assert int(version) == SCHEMA_VERSION
+
+
+async def test_a_failed_attempt_is_stored_with_its_count_and_next_time(tmp_path: Path):
+    hour_ms = 3_600_000
+    config = ServerConfig(data_dir=tmp_path, webhook_backoff_s=3600, webhook_attempts=3)
+    async with WebhookReceiver(statuses=[503]) as receiver:
+        async with MeetingServer(config) as server:
+            await register(server, receiver.url, ["meeting.started"])
+            meeting, (ada,) = await create_meeting(server, "ada")
+            client = await ProtoClient.connect(server.base_url, ada, meeting["id"])
+            before = now_ms()
+            await client.join()
+            await receiver.wait_count(1)  # answered 503
+            await server.parts.webhooks.quiet()  # the attempt is recorded; the retry is an hour away
+            await client.close()
+        with sqlite3.connect(tmp_path / "rtk.sqlite3") as db:
+            rows = db.execute("SELECT id, attempts, next_ms FROM webhook_deliveries").fetchall()
+        (delivery_id, attempts, next_ms), *others = rows
+        assert others == []
+        assert delivery_id == receiver.received[0].headers["rtk-uuid"]
+        assert attempts == 1
+        assert before + hour_ms <= next_ms <= now_ms() + hour_ms  # the first backoff step
+        async with MeetingServer(config) as server:  # a restart keeps both, and waits for the time
+            await server.parts.webhooks.quiet()
+            with sqlite3.connect(tmp_path / "rtk.sqlite3") as db:
+                assert db.execute("SELECT id, attempts, next_ms FROM webhook_deliveries").fetchall() == rows
+        assert len(receiver.received) == 1

@@ -137,3 +137,9 @@ def finish(conn: sqlite3.Connection, delivery_id: str) -> None:
 def waiting(conn: sqlite3.Connection) -> int:
     """How many deliveries are queued."""
     return int(conn.execute("SELECT count(*) FROM webhook_deliveries").fetchone()[0])
+
+
+def due(conn: sqlite3.Connection, now: int) -> int:
+    """How many queued deliveries are due at ``now``."""
+    row = conn.execute("SELECT count(*) FROM webhook_deliveries WHERE next_ms <= ?", (now,)).fetchone()
+    return int(row[0])

@@ -26,7 +26,7 @@ import json
 import logging
 import sqlite3
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,9 +111,16 @@ class WebhookDispatcher:
 
     async def settled(self) -> None:
         """Wait until every queued delivery has been made or given up on."""
+        await self._until(lambda c: wq.waiting(c) == 0)
+
+    async def quiet(self) -> None:
+        """Wait until no attempt is in progress and none is due (retries may wait for later)."""
+        await self._until(lambda c: wq.due(c, now_ms()) == 0)
+
+    async def _until(self, nothing_left: Callable[[sqlite3.Connection], bool]) -> None:
         while True:
             progress = self._progress  # taken before looking, so no change in between is missed
-            if not self._flights and not await self.db.read(wq.waiting):
+            if not self._flights and await self.db.read(nothing_left):
                 return
             await progress.wait()
 
@@ -127,7 +134,7 @@ class WebhookDispatcher:
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace_s):
-                await self.settled()
+                await self.quiet()
         tasks = [self._worker, *self._flights.values()]
         for task in tasks:
             task.cancel()
