@@ -6,6 +6,13 @@
     event = verify_webhook(raw_body, headers)            # then chat_synced_dataframe(event)
 """
 
+from rtk_widget.client.errors import (
+    CloudflareAuthenticationError,
+    CloudflareError,
+    CloudflareNotFoundError,
+    CloudflareRequestError,
+    WebhookSignatureError,
+)
 from rtk_widget.cloudflare.api import RealtimeKitApp, connect, local_options
 from rtk_widget.cloudflare.join import from_cloudflare
 from rtk_widget.cloudflare.replay import SessionChat, list_sessions, session_chat, session_messages
@@ -17,8 +24,13 @@ from rtk_widget.cloudflare.webhooks import (
 )
 
 __all__ = [
+    "CloudflareAuthenticationError",
+    "CloudflareError",
+    "CloudflareNotFoundError",
+    "CloudflareRequestError",
     "RealtimeKitApp",
     "SessionChat",
+    "WebhookSignatureError",
     "chat_synced_dataframe",
     "chat_synced_messages",
     "connect",
