@@ -1,7 +1,7 @@
 """What a caller may hand to ``send_image``/``send_file``, turned into bytes with a name and a type.
 
 Paths, bytes, file objects, text (with ``name=``), pandas DataFrames, matplotlib
-figures, PIL images and anything with ``_repr_png_``/``_repr_jpeg_`` all become an
+figures (or the Axes drawn on one), PIL images and anything with ``_repr_png_``/``_repr_jpeg_`` all become an
 :class:`UploadFile`. The reading happens where it is called (a notebook cell's
 thread), and every check (type, emptiness, size limit, image format) runs before
 a byte is uploaded, with an error that names the method the caller used.
@@ -140,7 +140,7 @@ def _read(source: object, name: str | None, api: str, accepted: str, max_bytes: 
         data = _frame_bytes(source, name, api)
     elif _is_figure(source):
         name = name or "figure.png"
-        data = _figure_bytes(source, name, api)
+        data = _figure_bytes(_figure_of(source), name, api)
     elif _is_pil_image(source):
         data, default = _pil_bytes(source, name)
         name = name or default
@@ -220,7 +220,15 @@ def is_image_object(source: object) -> bool:
 
 
 def _is_figure(source: object) -> bool:
-    return _from_module(source, "matplotlib") and hasattr(source, "savefig")
+    """A matplotlib figure, or what draws on one (Axes, a seaborn grid): their ``.figure`` is sent."""
+    if _from_module(source, "matplotlib") and hasattr(source, "savefig"):
+        return True
+    figure = getattr(source, "figure", None)
+    return figure is not source and _from_module(figure, "matplotlib") and hasattr(figure, "savefig")
+
+
+def _figure_of(source: Any) -> Any:
+    return source if hasattr(source, "savefig") and _from_module(source, "matplotlib") else source.figure
 
 
 def _is_pil_image(source: object) -> bool:

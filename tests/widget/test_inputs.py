@@ -103,6 +103,13 @@ def test_send_image_renders_a_matplotlib_figure_as_png(widget, ada):
     assert Image.open(io.BytesIO(data)).size[0] > 50
 
 
+def test_send_image_takes_the_axes_a_plot_was_drawn_on(widget, ada):
+    axes = small_figure().axes[0]
+    message = widget.send_image(axes)
+    assert message.link.endswith("/figure.png")
+    assert download(ada, message.link).startswith(PNG_SIGNATURE)
+
+
 def test_send_image_saves_a_pil_image_in_a_format_the_chat_accepts(widget, ada):
     red = Image.new("RGB", (5, 4), "red")
     as_png = widget.send_image(red)
