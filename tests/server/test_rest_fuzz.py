@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 import httpx
 import pytest
@@ -171,4 +172,26 @@ def test_deep_and_oversize_bodies(env: Any, raw: bytes, target: str) -> None:
         response = api.request(method, path, content=raw, headers=json_type)
     check(response)
     assert response.status_code in (400, 413), response.text
+    assert threaded.errors == []
+
+
+raw_queries = st.lists(
+    st.tuples(
+        st.sampled_from(["page_no", "per_page", "search", "status", "start_time", "sort_order", "authToken"]),
+        st.one_of(st.binary(max_size=40), st.builds(lambda n: b"9" * n, st.integers(4_000, 6_000))),
+    ),
+    max_size=40,  # repeated names included; the whole head stays under the 8 KiB head limit
+)
+
+
+@SETTINGS
+@given(pairs=raw_queries, path=st.sampled_from(["/meetings", "/sessions", "/presets"]))
+def test_query_strings_of_any_bytes(env: Any, pairs: list[tuple[str, bytes]], path: str) -> None:
+    """Percent-encoded bytes that are not UTF-8, numbers past int()'s digit limit, repeats."""
+    threaded, api, sdk = env
+    query = "&".join(f"{name}={quote_from_bytes(value)}" for name, value in pairs)
+    if len(query) > 7_000:
+        query = query[:7_000].rsplit("&", 1)[0]
+    check(api.get(f"{path}?{query}"))
+    check(sdk.get(f"/v2/internals/participant-details?{query}"))
     assert threaded.errors == []
