@@ -275,6 +275,9 @@ class Connection:
                                       f"{answer_within or self.request_timeout:g} s") from None
         finally:
             self._pending.pop(request_id, None)
+            if future.done() and not future.cancelled():
+                # Mark it retrieved: when the write itself failed, nobody awaited the failure set here.
+                future.exception()
 
     def resolve(self, request_id: str, frame: Frame) -> bool:
         """Complete a pending request with ``frame`` (an ack matched by content); False if unknown."""

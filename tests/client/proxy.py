@@ -111,8 +111,8 @@ class FaultProxy:
             while data := await reader.read(65536):
                 if (upstream and self.blackhole) or pair in self._stalled:
                     continue
-                writer.write(data)
-                await writer.drain()
+                if not await self._forward(pair, writer, data):
+                    return
         except (OSError, asyncio.IncompleteReadError):
             pass
         finally:
@@ -123,11 +123,12 @@ class FaultProxy:
         """Server → client: the HTTP head as-is, then one WebSocket frame at a time."""
         try:
             head = await reader.readuntil(b"\r\n\r\n")
-            writer.write(head)
+            if not await self._forward(pair, writer, head):
+                return
             if b" 101 " not in head.split(b"\r\n", 1)[0]:
                 while data := await reader.read(65536):  # plain HTTP: just forward
-                    writer.write(data)
-                    await writer.drain()
+                    if not await self._forward(pair, writer, data):
+                        return
                 return
             while True:
                 frame_bytes, payload, opcode = await _read_ws_frame(reader)
@@ -136,12 +137,20 @@ class FaultProxy:
                 if opcode == 2 and self.drop_ack is not None and self._should_drop(payload):
                     self.dropped_acks += 1
                     return
-                writer.write(frame_bytes)
-                await writer.drain()
+                if not await self._forward(pair, writer, frame_bytes):
+                    return
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
         finally:
             self._close(pair)
+
+    async def _forward(self, pair: Pair, writer: asyncio.StreamWriter, data: bytes) -> bool:
+        """Pass ``data`` on; False once ``pair`` is closed (a cut leaves bytes in the reader's buffer)."""
+        if pair not in self._pairs:
+            return False
+        writer.write(data)
+        await writer.drain()
+        return True
 
     def _should_drop(self, payload: bytes) -> bool:
         assert self.drop_ack is not None
