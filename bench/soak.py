@@ -5,8 +5,9 @@ opens, with the client's default backoff, until each has lived through ``--drops
 then every client must hold exactly the server's history (checked, not just timed). Figures:
 drops per client, sends per second during the storm next to the same number of clients sending
 through the same kind of proxy without cuts (the baseline, measured in this run), and how long
-the clients took to catch up once the storm ended. (Under the storm, messages missed while away
-arrive in one catch-up page instead of one push each, which can make it the faster of the two.)
+the clients took to catch up once the storm ended. (Under the storm a client that is away gets
+no pushes and fetches what it missed as one catch-up page, so the server writes fewer frames:
+the storm can come out faster than the baseline.)
 
     .venv/bin/python bench/soak.py                     # 5 participants, 1,000 drops each (~6 min)
     .venv/bin/python bench/soak.py --drops 200 -p 3    # shorter
