@@ -143,6 +143,14 @@ class MeetingServer:
         # Listening already: connections wait in the backlog until uvicorn accepts them.
         self.port = listener.getsockname()[1]
         self._parts.webhooks.base_url = self.base_url
+        try:  # sessions a crash left live end now, their webhooks queued (Chat Replay needs the URL)
+            await self._parts.sessions.end_all()
+        except BaseException:
+            listener.close()
+            self._parts.close()
+            self._parts = None
+            self.port = None
+            raise
         self._parts.webhooks.start()
         self._uvicorn = _Uvicorn(config)
         self._task = asyncio.create_task(self._uvicorn.serve(sockets=[listener]), name="rtk-widget-server")

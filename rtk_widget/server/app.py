@@ -25,7 +25,6 @@ from rtk_widget.server.rest.responses import json_error
 from rtk_widget.server.rest.sdk import MANAGEMENT_PREFIX, Cors, SdkRest
 from rtk_widget.server.session_lifecycle import SessionLifecycle
 from rtk_widget.server.store import admin as aq
-from rtk_widget.server.store import sessions as sq
 from rtk_widget.server.store.db import Database
 from rtk_widget.server.webhooks.delivery import WebhookDispatcher
 from rtk_widget.server.webhooks.rest import WebhookRest
@@ -90,7 +89,6 @@ async def build(config: ServerConfig) -> Components:
     db = Database(None if data is None else data / "rtk.sqlite3")
     db.open()
     await db.write(aq.seed_presets)
-    await db.write(sq.end_all)
     secret = load_secret(config)
     tokens = TokenIssuer(secret, config.app_id, config.token_ttl_s)
     signer = UrlSigner(secret)

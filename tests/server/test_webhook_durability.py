@@ -1,5 +1,6 @@
 """Queued webhook deliveries live in the database: they survive ``kill -9`` and go out after the
-restart with the same ``rtk-uuid`` (at least once); a data dir from before the queue opens."""
+restart with the same ``rtk-uuid`` (at least once), and the restart ends the session the crash
+left live with its webhooks; a data dir from before the queue opens."""
 
 from __future__ import annotations
 
@@ -32,13 +33,17 @@ def queued(data: Path) -> dict[str, tuple[str, bytes]]:
 
 async def test_queued_deliveries_survive_kill_9_and_go_out_after_the_restart(tmp_path: Path):
     data = tmp_path / "data"
-    async with WebhookReceiver() as receiver:
+    async with WebhookReceiver() as receiver, WebhookReceiver() as ends:
         receiver.release = asyncio.Event()  # the receiver holds every answer: nothing completes
         server = ServeProcess("--data-dir", str(data))
         url = await server.started()
         async with await management(url) as api:
             hook = await api.post("/webhooks", json={"name": "d", "url": receiver.url, "events": EVENTS})
-        assert hook.status_code == 201
+            assert hook.status_code == 201
+            hook = await api.post(
+                "/webhooks", json={"name": "e", "url": ends.url, "events": ["meeting.ended"]}
+            )
+            assert hook.status_code == 201
         made = await asyncio.to_thread(  # a meeting and a participant, as a user makes them
             subprocess.run,
             [*CLI, "token", "--url", url, "--api-token", API_TOKEN, "--json"],
@@ -67,6 +72,10 @@ async def test_queued_deliveries_survive_kill_9_and_go_out_after_the_restart(tmp
         await receiver.wait_count(4)  # the restart sent both again
         second_round = {r.headers["rtk-uuid"]: r.body for r in receiver.received[2:]}
         assert second_round == first_round  # same ids and bodies: receivers dedupe on rtk-uuid
+        # The session the crash left live is ended by the restart, and told as such.
+        (ended,) = await ends.wait_for("meeting.ended")
+        started = next(r.json() for r in receiver.received if r.json()["event"] == "meeting.started")
+        assert ended.json()["meeting"]["sessionId"] == started["meeting"]["sessionId"]
         again.proc.send_signal(signal.SIGTERM)
         again.rest_of_output()
         assert again.proc.returncode == 0
