@@ -107,17 +107,26 @@ _IDLE = (
 
 CHAT_RETENTION_MS = 7 * 86_400_000
 
+# Sessions that ended in (:after, :cutoff] in meetings without persist_chat; :after is the
+# cutoff of the previous purge (kept in meta), so each ended session is looked at once.
 _EXPIRED_SESSIONS = (
     "SELECT s.id FROM sessions s JOIN meetings m ON m.id = s.meeting_id "
-    "WHERE s.status = 'ENDED' AND s.ended_ms <= ? "
+    "WHERE s.status = 'ENDED' AND s.ended_ms > :after AND s.ended_ms <= :cutoff "
     "AND COALESCE(json_extract(m.settings, '$.persist_chat'), 0) = 0"
 )
+_PURGED_UNTIL = "chat_purged_until"
 
 
 def purge_expired_chat(conn: sqlite3.Connection, now: int) -> int:
     """Delete the messages of sessions past their chat retention at ``now`` (ms), each under a
     new revision of its meeting, like a delete. Returns how many were deleted."""
-    expired = [r[0] for r in conn.execute(_EXPIRED_SESSIONS, (now - CHAT_RETENTION_MS,))]
+    cutoff = now - CHAT_RETENTION_MS
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (_PURGED_UNTIL,)).fetchone()
+    after = int(row[0]) if row else -1
+    if cutoff <= after:
+        return 0
+    expired = [r[0] for r in conn.execute(_EXPIRED_SESSIONS, {"after": after, "cutoff": cutoff})]
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_PURGED_UNTIL, str(cutoff)))
     rows = [
         (pk, meeting_id)
         for session_id in expired
@@ -161,7 +170,6 @@ def end_all(conn: sqlite3.Connection) -> list[str]:
     live, or one still in its keep-alive time), and delete chat past its retention. Returns
     their ids."""
     now = now_ms()
-    purge_expired_chat(conn, now)
     ids = [r[0] for r in conn.execute("SELECT id FROM sessions WHERE status = 'LIVE'")]
     conn.execute("UPDATE session_peers SET left_ms = ? WHERE left_ms IS NULL", (now,))
     conn.execute(
@@ -169,6 +177,7 @@ def end_all(conn: sqlite3.Connection) -> list[str]:
         "live_participants = 0, updated_ms = ? WHERE status = 'LIVE'",
         (now,),
     )
+    purge_expired_chat(conn, now)
     return ids
 
 
