@@ -75,7 +75,8 @@ async def main() -> None:
         await server.stop()
     print(f"participants            {args.participants}")
     print(f"drops per client        {min(report.drops)}..{max(report.drops)} (target {args.drops})")
-    print(f"messages                {report.stored} stored, {report.acked} acknowledged, 0 lost, 0 doubled")
+    print(f"messages                {report.stored} stored, {report.acked} acknowledged "
+          f"({len(report.unacknowledged)} sends timed out in an outage), 0 lost, 0 doubled")
     print(f"storm                   {report.storm_seconds:.1f} s")
     print(f"sends/s during storm    {storm_rate:.0f}   (no cuts, same run: {calm_rate:.0f})")
     print(f"caught up after storm   {report.converge_seconds * 1000:.0f} ms")
