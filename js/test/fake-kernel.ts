@@ -1,7 +1,12 @@
 /**
- * An in-memory stand-in for the Python side of the comm protocol (a feed log with gap-free
- * feed numbers, pages, catch-up, uploads), so the front end can be tested without a kernel.
- * It answers on a microtask, like a comm would, and records everything it received.
+ * An in-memory stand-in for the Python side of the comm protocol (a feed with gap-free feed
+ * numbers, pages, catch-up, uploads), so the front end runs without a kernel: in the unit tests
+ * and, bundled by `npm run build`, in the browser harness (`js/dev/harness.html`).
+ *
+ * It answers like the real handlers: `fake-kernel-contract.test.ts` replays a conversation
+ * recorded from them (`fixtures/kernel-transcript.json`, written by `tests/widget/transcript.py`)
+ * and checks every reply and delta. It answers on a microtask, like a comm would, and records
+ * everything it received.
  */
 import type { Delta, WireMessage } from "../src/protocol";
 
@@ -28,13 +33,26 @@ export function makeMessage(n: number, overrides: Partial<WireMessage> = {}): Wi
   };
 }
 
+/** The index of the first message whose order is at least `order` (messages ascend by order). */
+function firstAtOrAfter(messages: WireMessage[], order: number): number {
+  let lo = 0;
+  let hi = messages.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (messages[mid]!.order < order) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class FakeKernel {
   readonly sent: Sent[] = [];
   readonly traits = new Map<string, unknown>();
+  /** The feed in ascending order (tests may edit it; appends must keep the order). */
   messages: WireMessage[] = [];
   feedSeq = 0;
   log: Delta[] = [];
-  /** The feed number of `log[0]`. */
+  /** The feed number of `log[0]`: older deltas are gone, as from Python's bounded ring. */
   logStart = 1;
   /** When set, requests of these kinds are left unanswered. */
   readonly silent = new Set<string>();
@@ -42,12 +60,21 @@ export class FakeKernel {
   readonly failNext = new Map<string, { code: string; message: string; retryAfterMs?: number }>();
   readonly uploads = new Map<string, { chunks: number; bytes: number; name: string; mime: string }>();
   selfId = "ada";
+  selfName = "Ada Lovelace";
+  /** How long an answer takes; 0 answers on a microtask. */
+  delayMs = 0;
   // `any` mirrors anywidget's loosely typed event callbacks, so the fake fits every model interface.
   private readonly handlers = new Map<string, Set<(...args: any[]) => void>>();
   private nextOrder = 1;
 
   constructor(count = 0) {
     for (let i = 0; i < count; i++) this.messages.push(makeMessage(this.nextOrder++));
+  }
+
+  /** Replaces the history (ascending); new messages continue after its highest order. */
+  load(messages: WireMessage[]): void {
+    this.messages = [...messages];
+    this.nextOrder = messages.reduce((max, m) => Math.max(max, m.order), 0) + 1;
   }
 
   get onCount(): number {
@@ -66,6 +93,8 @@ export class FakeKernel {
     for (const handler of [...(this.handlers.get(`change:${name}`) ?? [])]) handler(null, value);
   }
 
+  save_changes(): void {}
+
   on(event: string, handler: (...args: any[]) => void): void {
     if (!this.handlers.has(event)) this.handlers.set(event, new Set());
     this.handlers.get(event)!.add(handler);
@@ -80,7 +109,9 @@ export class FakeKernel {
     this.sent.push(entry);
     const { kind, id, msg } = entry.content;
     if (kind === "cancel" || id === undefined || this.silent.has(kind)) return;
-    queueMicrotask(() => this.answer(kind, id, msg ?? {}, entry.buffers));
+    const answer = () => this.answer(kind, id, msg ?? {}, entry.buffers);
+    if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+    else queueMicrotask(answer);
   }
 
   /** Delivers a message from "Python" to the front end. */
@@ -94,9 +125,10 @@ export class FakeKernel {
     if (delta.op === "upsert") {
       const at = this.messages.findIndex((m) => m.id === delta.message.id);
       if (at >= 0) this.messages[at] = delta.message;
-      else this.messages.push(delta.message);
+      else this.messages.splice(firstAtOrAfter(this.messages, delta.message.order), 0, delta.message);
     } else {
-      this.messages = this.messages.filter((m) => m.id !== delta.id);
+      const at = this.messages.findIndex((m) => m.id === delta.id);
+      if (at >= 0) this.messages.splice(at, 1);
     }
     this.log.push(delta);
     this.feedSeq += 1;
@@ -133,6 +165,21 @@ export class FakeKernel {
     this.push({ kind: `${kind}-response`, id, response }, buffers);
   }
 
+  private fail(kind: string, id: string, code: string, message: string): void {
+    this.push({ kind: `${kind}-response`, id, error: { code, message } });
+  }
+
+  private sorted(): WireMessage[] {
+    // Tests may assign rows out of order; the feed is always ascending, as in Python.
+    for (let i = 1; i < this.messages.length; i++) {
+      if (this.messages[i - 1]!.order > this.messages[i]!.order) {
+        this.messages.sort((a, b) => a.order - b.order);
+        break;
+      }
+    }
+    return this.messages;
+  }
+
   private answer(kind: string, id: string, msg: Record<string, unknown>, buffers: (ArrayBuffer | ArrayBufferView)[]): void {
     const failure = this.failNext.get(kind);
     if (failure) {
@@ -141,26 +188,28 @@ export class FakeKernel {
       return;
     }
     switch (kind) {
+      case "ping":
+      case "reconnect":
+        return this.reply(kind, id, {});
       case "page": {
         const limit = msg.limit as number;
-        const sorted = [...this.messages].sort((a, b) => (a.order as number) - (b.order as number));
+        if (!(limit >= 1 && limit <= 500)) return this.fail(kind, id, "invalid", `'limit' must be between 1 and 500, got ${limit}`);
+        const messages = this.sorted();
         if ("after" in msg) {
           const after = msg.after as number | null;
-          const newer = after === null ? sorted : sorted.filter((m) => (m.order as number) > after);
-          return this.reply(kind, id, { messages: newer.slice(0, limit), hasMore: newer.length > limit, feedSeq: this.feedSeq });
+          const start = after === null ? 0 : firstAtOrAfter(messages, after + 1);
+          const end = Math.min(messages.length, start + limit);
+          return this.reply(kind, id, { messages: messages.slice(start, end), hasMore: end < messages.length, feedSeq: this.feedSeq });
         }
         const before = msg.before as number | null;
-        const older = before === null ? sorted : sorted.filter((m) => (m.order as number) < before);
-        const page = older.slice(Math.max(0, older.length - limit));
-        return this.reply(kind, id, { messages: page, hasMore: older.length > page.length, feedSeq: this.feedSeq });
+        const end = before === null ? messages.length : firstAtOrAfter(messages, before);
+        const start = Math.max(0, end - limit);
+        return this.reply(kind, id, { messages: messages.slice(start, end), hasMore: start > 0, feedSeq: this.feedSeq });
       }
-      case "pinned": {
-        const pinned = [...this.messages].filter((m) => m.pinned).sort((a, b) => (a.order as number) - (b.order as number));
-        return this.reply(kind, id, { messages: pinned, feedSeq: this.feedSeq });
-      }
+      case "pinned":
+        return this.reply(kind, id, { messages: this.sorted().filter((m) => m.pinned), feedSeq: this.feedSeq });
       case "catch-up": {
         const after = msg.after as number;
-        // Like Python's bounded ring: deltas before `logStart` are gone.
         if (after + 1 < this.logStart || after > this.feedSeq) return this.reply(kind, id, { reset: true });
         return this.reply(kind, id, { deltas: this.log.slice(after + 1 - this.logStart), feedSeq: this.feedSeq });
       }
@@ -174,25 +223,29 @@ export class FakeKernel {
       }
       case "send": {
         const upload = msg.uploadId ? this.uploads.get(msg.uploadId as string) : undefined;
+        const to = (msg.to as string[] | undefined) ?? [];
         const message = this.newMessage({
           userId: this.selfId,
-          displayName: "Ada Lovelace",
+          displayName: this.selfName,
           type: upload ? (msg.as as "image" | "file") : "text",
-          targetUserIds: (msg.to as string[] | undefined) ?? [],
+          // Like RealtimeKit, a private message lists its sender among the targets.
+          targetUserIds: to.length ? [...to, this.selfId] : [],
           ...(upload ? { name: upload.name, size: upload.bytes, link: `https://files.example/${msg.uploadId}` } : { text: msg.text as string }),
         });
-        // Like the kernel: the delta echoes the send's localId, and may overtake the response.
-        const echoed = typeof msg.localId === "string" ? { ...message, localId: msg.localId } : message;
-        this.push({ kind: "deltas", ...this.change({ op: "upsert", message: echoed }) });
+        // Like the kernel: the delta (not the stored message) echoes the send's localId, and
+        // may overtake the response.
+        const { first } = this.change({ op: "upsert", message });
+        if (typeof msg.localId === "string") this.log[this.log.length - 1] = { op: "upsert", message: { ...message, localId: msg.localId } };
+        this.push({ kind: "deltas", first, items: [this.log[this.log.length - 1]!] });
         return this.reply(kind, id, { message });
       }
       case "edit":
       case "pin":
       case "unpin": {
         const found = this.messages.find((m) => m.id === msg.messageId);
-        if (!found) return this.push({ kind: `${kind}-response`, id, error: { code: "not_found", message: "no such message" } });
-        const message =
-          kind === "edit" ? { ...found, text: msg.text as string, edited: true } : { ...found, pinned: kind === "pin" };
+        if (!found) return this.fail(kind, id, "not_found", "no such message");
+        const { localId: _, ...stored } = found;
+        const message = kind === "edit" ? { ...stored, text: msg.text as string, edited: true } : { ...stored, pinned: kind === "pin" };
         this.push({ kind: "deltas", ...this.change({ op: "upsert", message }) });
         return this.reply(kind, id, { message });
       }
@@ -203,6 +256,8 @@ export class FakeKernel {
         const bytes = new Uint8Array([137, 80, 78, 71]);
         return this.reply(kind, id, { mime: "image/png", name: "pic.png" }, [new DataView(bytes.buffer)]);
       }
+      default:
+        return this.fail(kind, id, "invalid", `unknown request ${kind}`);
     }
   }
 }

@@ -1,0 +1,63 @@
+/**
+ * The browser harness's kernel: the unit tests' fake kernel (`js/test/fake-kernel.ts`) holding
+ * 100,000 messages, bundled by `npm run build` into `js/dev/harness.bundle.js` for
+ * `harness.html`. Browser tests read `window.requests`, push with `window.pushDeltas(items)`
+ * and wait for `window.ready`.
+ */
+import type { Delta, WireMessage } from "../src/protocol";
+import { FakeKernel, makeMessage } from "../test/fake-kernel";
+
+const HISTORY = 100_000;
+
+interface Widget {
+  initialize(props: { model: FakeKernel }): unknown;
+  render(props: { model: FakeKernel; el: HTMLElement }): unknown;
+}
+
+declare global {
+  interface Window {
+    requests: unknown[];
+    pushDeltas: (items: Delta[]) => void;
+    ready: boolean;
+    kernel: FakeKernel;
+  }
+}
+
+/** Varied rows: long lines, links, edits and private notes at fixed intervals. */
+function historyMessage(n: number): WireMessage {
+  return makeMessage(n, {
+    userId: n % 3 ? "bob" : "ada",
+    displayName: n % 3 ? "Bob" : "Ada Lovelace",
+    edited: n % 13 === 0,
+    targetUserIds: n % 17 ? [] : ["ada"],
+    text: n % 7 ? `message ${n} https://example.com/${n}` : "a long line ".repeat(30),
+  });
+}
+
+export async function start(widget: Widget, host: HTMLElement): Promise<void> {
+  const kernel = new FakeKernel();
+  kernel.load(Array.from({ length: HISTORY }, (_, i) => historyMessage(i + 1)));
+  kernel.delayMs = 5;
+  const traits: Record<string, unknown> = {
+    self_info: { userId: "ada", displayName: "Ada Lovelace", permissions: { canPin: true, canSend: true, canSendFiles: true, canSendPrivate: true } },
+    participants: [{ userId: "bob", displayName: "Bob" }],
+    connection_state: "connected",
+    connection_detail: { state: "connected", attempt: 0, nextAttemptAt: null, reason: null },
+    limits: { maxTextLength: 2000, maxUploadBytes: 10 * 1024 * 1024 },
+    title: "Harness",
+    media_mode: "auto",
+    last_error: null,
+    height: "480px",
+  };
+  for (const [name, value] of Object.entries(traits)) kernel.traits.set(name, value);
+  Object.defineProperty(window, "requests", { get: () => kernel.sent.map((s) => s.content) });
+  window.kernel = kernel;
+  window.pushDeltas = (items) => {
+    const first = kernel.feedSeq + 1;
+    for (const item of items) kernel.change(item);
+    kernel.push({ kind: "deltas", first, items });
+  };
+  await widget.initialize({ model: kernel });
+  await widget.render({ model: kernel, el: host });
+  window.ready = true;
+}
