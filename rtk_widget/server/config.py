@@ -62,7 +62,7 @@ class ServerConfig:
     webhook_attempts: int = 5
     webhook_backoff_s: float = 1.0  # first retry delay; doubles per attempt
     webhook_timeout_s: float = 10.0  # per attempt
-    webhook_queue_events: int = 1000  # events waiting beyond this are dropped (logged)
+    webhook_queue_events: int = 1000  # queued deliveries (in the database) beyond this are dropped, logged
     webhook_concurrency: int = 8  # deliveries in flight at once
 
     # Chat limits (RealtimeKit's figures).
