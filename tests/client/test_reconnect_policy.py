@@ -8,6 +8,8 @@ import asyncio
 import time
 
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
 
 from rtk_widget.client import (
     AuthenticationError,
@@ -17,6 +19,9 @@ from rtk_widget.client import (
     NotJoinedError,
     connection,
 )
+from rtk_widget.client.connection import Connection, ConnectionInfo
+from rtk_widget.client.runtime import get_runtime
+from rtk_widget.server import ServerConfig
 
 from .helpers import Recorder, client_history, server_history, through, wait_until_async
 
@@ -138,3 +143,59 @@ async def test_after_the_machine_slept_a_dead_link_is_replaced_at_the_next_check
     sent = await a.chat.send_text_message_async("awake")
     assert [m.id for m in a.chat.messages] == [sent.id]
     await a.leave_async()
+
+
+@pytest.fixture
+def server_config() -> ServerConfig:
+    # Pings every 0.2 s: the server checks a live connection's token expiry at each ping.
+    return ServerConfig(host="127.0.0.1", port=0, data_dir=None, ping_interval_s=0.2)
+
+
+async def test_a_token_that_expires_on_a_live_connection_stops_it_with_the_reason(
+        server, proxy, make_meeting):
+    meeting, (ada,) = await make_meeting("ada")
+    expires_soon = server.parts.tokens.issue(meeting["id"], ada["id"], ttl_s=3)
+    a = through(proxy, expires_soon, backoff=Backoff())
+    await a.join_async()
+    await wait_until_async(a, "socketConnectionUpdate", lambda: a.connection_state is ConnectionState.FAILED,
+                           within=30)
+    reason = a.connection_info.reason
+    assert reason is not None
+    assert "4001" in reason
+    assert "expired" in reason
+    await a.leave_async()
+
+
+async def test_an_upgrade_refused_with_http_401_stops_reconnecting():
+    upgrades: list[str] = []
+
+    def refuse_after_the_first(connection: ServerConnection, request: Request) -> Response | None:
+        upgrades.append(request.path)
+        return connection.respond(401, "token revoked\n") if len(upgrades) > 1 else None
+
+    async def handler(ws: ServerConnection) -> None:
+        await ws.close(1011, "gone for a moment")  # a drop: the client tries again, and is refused
+
+    async with serve(handler, "127.0.0.1", 0, process_request=refuse_after_the_first) as upstream:
+        port = upstream.sockets[0].getsockname()[1]
+
+        async def until_failed() -> ConnectionInfo:
+            failed = asyncio.Event()
+
+            def on_state(info: ConnectionInfo) -> None:
+                if info.state is ConnectionState.FAILED:
+                    failed.set()
+
+            async def on_open(reconnected: bool) -> None:
+                return None
+
+            connection = Connection(lambda: f"ws://127.0.0.1:{port}/ws", peer_id="peer",
+                                    on_push=lambda frame: None, on_open=on_open, on_state=on_state,
+                                    client_pings=False, backoff=Backoff())
+            await connection.start()
+            await failed.wait()
+            return connection.info
+
+        info = await asyncio.wait_for(get_runtime().run_async(until_failed()), 20)
+    assert info.reason == "the server refused the token (HTTP 401)"
+    assert len(upgrades) == 2  # joined once, refused once, and no attempt after that
