@@ -9,7 +9,8 @@ It forwards bytes both ways and can:
   the client never hears);
 - ``stall_all()``: stop forwarding on every live connection, both ways, without closing it
   (a link that died silently: a sleeping laptop, a proxy that stopped forwarding);
-- ``lifetime``: cut each new connection that many seconds after it opened (a flaky network).
+- ``lifetime``: cut each new connection that many seconds after it opened (a flaky network);
+- ``rewrite``: replace each binary server frame's payload (a server that answers differently).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class FaultProxy:
         self.refuse = False
         self.drop_ack: Callable[[Frame], bool] | None = None
         self.lifetime: Callable[[], float] | None = None
+        self.rewrite: Callable[[bytes], bytes] | None = None
         self.accepted = 0
         self.cuts = 0
         self.dropped_acks = 0
@@ -137,6 +139,8 @@ class FaultProxy:
                 if opcode == 2 and self.drop_ack is not None and self._should_drop(payload):
                     self.dropped_acks += 1
                     return
+                if opcode == 2 and self.rewrite is not None:
+                    frame_bytes = _binary_frame(self.rewrite(payload))
                 if not await self._forward(pair, writer, frame_bytes):
                     return
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
@@ -181,6 +185,16 @@ async def _read_ws_frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes, in
     mask = await reader.readexactly(4) if header[1] & 0x80 else b""
     payload = await reader.readexactly(length)
     return header + extra + mask + payload, payload, opcode
+
+
+def _binary_frame(payload: bytes) -> bytes:
+    """An unmasked, final binary WebSocket frame (as a server sends) holding ``payload``."""
+    size = len(payload)
+    if size < 126:
+        return bytes([0x82, size]) + payload
+    if size < 2**16:
+        return bytes([0x82, 126]) + struct.pack("!H", size) + payload
+    return bytes([0x82, 127]) + struct.pack("!Q", size) + payload
 
 
 def _abort(writer: asyncio.StreamWriter) -> None:

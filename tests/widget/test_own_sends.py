@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
+import pytest
+
+from rtk_widget import Meeting
 from rtk_widget.client.chat_state import ChatUpdateEvent
+from rtk_widget.client.local import local_server
+from rtk_widget.client.runtime import get_runtime
+from rtk_widget.widget import ChatWidget
 from rtk_widget.widget._protocol import WireMessage
+from rtk_widget.wire.events import Event
+from rtk_widget.wire.socket_message_pb2 import SocketMessage
+from tests.client.proxy import FaultProxy
 
 from .support import Recorder, Watch, png, request
 from .test_handlers import error_of, response_of, upload
@@ -106,3 +116,49 @@ def test_a_send_and_its_event_carry_the_envelope_id(ada, bob):
     assert by_id[theirs.id].envelope_id is None  # not Ada's send
     edited = ada.chat.edit_text_message(mine.id, "edited")
     assert edited.envelope_id == chosen  # the store keeps it through edits
+
+
+def _without_echoed_ids(payload: bytes) -> bytes:
+    """RealtimeKit's push of a sent message carries no request id: drop it from chat sends."""
+    envelope = SocketMessage()
+    envelope.ParseFromString(payload)
+    if envelope.event in (Event.SEND_MESSAGE_TO_ROOM, Event.SEND_MESSAGE_TO_PEERS):
+        envelope.ClearField("id")
+    return envelope.SerializeToString()
+
+
+@pytest.fixture
+def eve_without_echo(ada: Meeting) -> Iterator[Meeting]:
+    """A participant whose server, like RealtimeKit, echoes no envelope id on its own sends."""
+    runtime = get_runtime()
+    server = runtime.run(local_server(runtime))
+    proxy = FaultProxy(int(server.base_url.rsplit(":", 1)[1]))
+    runtime.run(proxy.start())
+    proxy.rewrite = _without_echoed_ids
+    invitation = ada.invite("Eve")
+    eve = Meeting(invitation.token, base_url=proxy.base_url)
+    eve.join()
+    eve.chat.state.sync_supported = False  # RealtimeKit has no SYNC_CHANGES either
+    yield eve
+    eve.leave()
+    runtime.run(proxy.stop())
+
+
+def test_without_echoed_ids_own_sends_are_matched_by_content_in_the_client(eve_without_echo: Meeting):
+    eve = eve_without_echo
+    recorder = Recorder()
+    widget = ChatWidget(eve)
+    widget.send = recorder  # type: ignore[method-assign]
+    try:
+        first = eve.chat.send_text_message("twice the same")
+        second = eve.chat.send_text_message("twice the same")
+        assert first.envelope_id is not None
+        assert second.envelope_id not in (None, first.envelope_id)
+        locals_ = [f"local-{n}" for n in range(3)]
+        sends = {local: request(widget, "send", {"text": "same", "localId": local}) for local in locals_}
+        acked = {response_of(recorder, sent)["message"]["id"]: local for local, sent in sends.items()}
+        assert len(acked) == 3
+        for message_id, local_id in acked.items():
+            assert delta_for(recorder, message_id)["localId"] == local_id
+    finally:
+        widget.close()
