@@ -236,7 +236,7 @@ def from_proto(proto: ChatMessage) -> Message:
     """Convert a wire ``socket.chat.ChatMessage`` into a typed message."""
     time_ms = proto.created_at_ms if proto.HasField("created_at_ms") else proto.created_at * 1000
     index = proto.channel_index  # "" when absent
-    base = {
+    base: dict[str, Any] = {
         "id": proto.chat_id,
         "user_id": proto.user_id,
         "display_name": proto.display_name,
