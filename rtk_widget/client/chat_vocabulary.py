@@ -58,7 +58,7 @@ class ChatVocabulary:
             try:
                 handler(message)
             except Exception:
-                logger.exception("rtk-widget: on_message handler %r failed", fn)
+                logger.exception("rtk-widget: on_message handler %r failed", handler)
                 traceback.print_exc()
 
         self.on("newMessage", deliver)

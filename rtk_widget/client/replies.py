@@ -64,7 +64,9 @@ class ReplyingHandler:
         self._sent: dict[str, None] = {}  # ids of this handler's replies, oldest first
 
     def __repr__(self) -> str:
-        return repr(self.fn)
+        # Error messages name the user's function, not this wrapper or a memory address.
+        name = getattr(self.fn, "__qualname__", None)
+        return f"{name.rsplit('<locals>.', 1)[-1]}()" if isinstance(name, str) else repr(self.fn)
 
     def __call__(self, message: Message) -> None:
         with self._lock:

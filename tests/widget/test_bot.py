@@ -119,7 +119,7 @@ def test_an_exception_is_shown_and_the_subscription_lives_on(widget, ada, bob, c
     errors.wait_for(lambda e: e is not None)
     assert widget.last_error == {
         "code": "internal",
-        "message": f"on_message callback {fragile!r} failed: RuntimeError: the bot broke",
+        "message": "on_message callback fragile() failed: RuntimeError: the bot broke",
     }
     assert "RuntimeError: the bot broke" in capfd.readouterr().err  # the traceback, printed
     bob.chat.send_text_message("again")
