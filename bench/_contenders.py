@@ -36,18 +36,22 @@ class Contender:
 
 RTK_WIDGET = Contender(
     name="rtk-widget",
-    # Bob writes the history straight into the embedded server's store; Ada then joins,
-    # which loads all of it into her client, as a notebook that joins a long meeting does.
+    # An earlier session of Bob writes the history straight into the embedded server's store
+    # and leaves; Bob and Ada then join, which loads all of it into their clients, as notebooks
+    # that join a long meeting do. (Had the writer stayed, its client, which never loaded the
+    # history, would catch up on all of it at the first new message, in this same kernel.)
     prepare="""
 import sys, time
 sys.path.insert(0, {bench!r})
 from _history import seed_history
 from rtk_widget import ChatWidget, Meeting
 
-bob = Meeting.local(display_name="Bob", title="bench")
-seed_history(bob, {count})
-ada = Meeting.local(display_name="Ada", meeting=bob)
-assert len(ada.chat.messages) == {count}, len(ada.chat.messages)
+_writer = Meeting.local(display_name="Bob", title="bench")
+seed_history(_writer, {count})
+bob = Meeting.local(display_name="Bob", meeting=_writer)
+ada = Meeting.local(display_name="Ada", meeting=_writer)
+_writer.leave()
+assert len(ada.chat.messages) == len(bob.chat.messages) == {count}, len(ada.chat.messages)
 BUILT = {count}
 READY = True
 """,

@@ -4,6 +4,7 @@
     .venv/bin/python bench/widget.py --quick      # histories of 100 and 10,000 (~3 min)
     .venv/bin/python bench/widget.py              # histories of 100 and 100,000 (~10 min)
     .venv/bin/python bench/widget.py --sizes 1000 --samples 5 --budget 60 --verbose
+    .venv/bin/python bench/widget.py --only rtk-widget   # without the Panel baseline
 
 Both panels run in the same JupyterLab (a fresh kernel each), in headless Chromium
 (/usr/bin/chromium), holding the same history texts. For each history size it prints:
@@ -29,7 +30,9 @@ only reach loopback, every other request is refused) and ``pn.config.inline = Fa
 the feed itself (Panel's default; inline stylesheets make displaying O(models^2)), so its
 CSS links are refused and the feed paints unstyled, with the same text.
 ``--verbose`` prints each sample's frames (msg_type:bytes).
-No figure is checked against a threshold: they are printed side by side.
+Last, for each contender, the figures that must not grow with the history are printed at the
+largest history over the smallest, next to the target (new message 1.2x, first paint 1.5x);
+nothing fails on them: they are figures to read, measured side by side in one run.
 """
 
 from __future__ import annotations
@@ -172,8 +175,8 @@ ROWS = [
 ]
 
 
-def print_table(results: list[Result], sizes: list[int]) -> None:
-    names = [c.name for c in CONTENDERS]
+def print_table(results: list[Result], sizes: list[int], contenders: list[Contender]) -> None:
+    names = [c.name for c in contenders]
     by_key = {(r.contender, r.history): cells(r) for r in results}
     width = max(len(v) for c in by_key.values() for v in c.values()) + 2
     print(f"\n{'metric':44}{'history':>9}  " + "".join(f"{n:{width}}" for n in names))
@@ -182,6 +185,33 @@ def print_table(results: list[Result], sizes: list[int]) -> None:
             values = [by_key[(n, size)][row] for n in names]
             print(f"{row:44}{size:>9,}  " + "".join(f"{v:{width}}" for v in values))
         print()
+
+
+TARGETS = (
+    ("new message appears (median)", lambda r: statistics.median(r.new_ms) if r.new_ms else None, 1.2),
+    ("time to first paint", lambda r: r.paint_ms, 1.5),
+)
+"""What must not grow with the history: the figure at the largest history over the smallest."""
+
+
+def print_ratios(results: list[Result], sizes: list[int]) -> None:
+    """Each contender's figures at the largest history next to the smallest, with the target."""
+    small, large = min(sizes), max(sizes)
+    if small == large:
+        return
+    by_key = {(r.contender, r.history): r for r in results}
+    print(f"history {large:,} against {small:,} (same run):")
+    for contender in dict.fromkeys(r.contender for r in results):
+        for label, figure, target in TARGETS:
+            at_small, at_large = (figure(by_key[(contender, size)]) for size in (small, large))
+            if at_small is None or at_large is None:
+                print(f"  {contender:16}{label:32} n/a (not measured at both sizes)")
+                continue
+            ratio = at_large / at_small
+            verdict = "within" if ratio <= target else "OVER"
+            print(f"  {contender:16}{label:32} {at_large:8.1f} / {at_small:8.1f} ms = {ratio:5.2f}x"
+                  f"  ({verdict} the {target}x target)")
+    print()
 
 
 def print_environment(browser_version: str, elapsed: float) -> None:
@@ -201,7 +231,10 @@ def main() -> None:
     parser.add_argument("--budget", type=float,
                         help="seconds a panel may take to build or show a message (default 120)")
     parser.add_argument("--verbose", action="store_true", help="print every sample's frames")
+    parser.add_argument("--only", choices=[c.name for c in CONTENDERS],
+                        help="measure one contender (default: all, side by side)")
     args = parser.parse_args()
+    contenders = [c for c in CONTENDERS if args.only in (None, c.name)]
     sizes = args.sizes or ([100, 10_000] if args.quick else [100, 100_000])
     args.samples = args.samples or (3 if args.quick else 10)
     args.budget = args.budget or (20 if args.quick else 120)
@@ -216,12 +249,13 @@ def main() -> None:
         with running_lab(root) as lab, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for size in sizes:
-                for contender in CONTENDERS:
+                for contender in contenders:
                     print(f"measuring {contender.name} with a history of {size:,} ...", flush=True)
                     results.append(measure(lab, browser, contender, size, args))
             browser_version = browser.version
             browser.close()
-    print_table(results, sizes)
+    print_table(results, sizes, contenders)
+    print_ratios(results, sizes)
     print_environment(browser_version, time.monotonic() - started)
 
 
