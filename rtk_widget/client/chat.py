@@ -219,13 +219,13 @@ class Chat(ChatReads, ChatVocabulary, EventSource):
             return await self.send_text_message_async(_field(message, "message", str), peer_ids)
         if kind == "image":
             return await self.send_image_message_async(
-                message.get("image"),
-                peer_ids,  # type: ignore[arg-type]
+                message.get("image"),  # type: ignore[arg-type]
+                peer_ids,
                 name=message.get("name"),
             )
         return await self.send_file_message_async(
-            message.get("file"),
-            peer_ids,  # type: ignore[arg-type]
+            message.get("file"),  # type: ignore[arg-type]
+            peer_ids,
             name=message.get("name"),
         )
 
