@@ -9,6 +9,7 @@ off at the bottom, a wrapping "Download" button, literal ``**`` and a raw id in 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -171,12 +172,30 @@ def test_markdown_bold_and_private_labels_read_as_words(panel_page):
     assert pinned.startswith("Pinned (1)")
 
 
-def test_screenshots_in_the_light_and_dark_themes(panel_page):
-    panel_page.wait_for_function(AT_BOTTOM)
+LAYOUT_PROBLEMS = (Path(__file__).parent / "layout_problems.js").read_text()
+WIDTHS = (260, 360, 800)
+RESIZE = "(w) => { document.querySelector('.rtkw-root').style.width = w + 'px'; }"
+SETTLED = "() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))"
+
+
+def shoot_widths(page: Any, suffix: str) -> dict[int, list[str]]:
+    """Screenshots at each width into artifacts/, with the layout problems found at each."""
     ARTIFACTS.mkdir(exist_ok=True)
-    light = ARTIFACTS / "chat-panel.png"
-    panel_page.locator(".rtkw-root").screenshot(path=str(light))
-    dark = ARTIFACTS / "chat-panel-dark.png"
+    found: dict[int, list[str]] = {}
+    for width in WIDTHS:
+        page.evaluate(RESIZE, width)
+        page.evaluate(SETTLED)
+        page.wait_for_function(AT_BOTTOM)
+        found[width] = page.evaluate(LAYOUT_PROBLEMS)
+        shot = ARTIFACTS / f"chat-panel-{width}{suffix}.png"
+        page.locator(".rtkw-root").screenshot(path=str(shot))
+        assert shot.stat().st_size > 5000
+    page.evaluate(RESIZE, SIZE["width"])
+    return found
+
+
+def test_the_layout_holds_from_260_to_800_px_in_the_light_and_dark_themes(panel_page):
+    assert shoot_widths(panel_page, "") == {width: [] for width in WIDTHS}
     switch = "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})"
     is_light = "(light) => document.body.dataset.jpThemeLight === String(light)"
     panel_page.evaluate(switch, "JupyterLab Dark")
@@ -187,10 +206,26 @@ def test_screenshots_in_the_light_and_dark_themes(panel_page):
             "() => { const [r, g, b] = getComputedStyle(document.querySelector('.rtkw-root'))"
             ".backgroundColor.match(/\\d+/g).map(Number); return r + g + b < 200; }"
         )
-        panel_page.wait_for_function(AT_BOTTOM)
-        panel_page.locator(".rtkw-root").screenshot(path=str(dark))
+        assert shoot_widths(panel_page, "-dark") == {width: [] for width in WIDTHS}
     finally:
         panel_page.evaluate(switch, "JupyterLab Light")
         panel_page.wait_for_function(is_light, arg=True)
-    assert light.stat().st_size > 5000
-    assert dark.stat().st_size > 5000
+
+
+def test_the_new_messages_button_takes_room_below_the_list_instead_of_covering_it(panel_page):
+    panel_page.evaluate(RESIZE, 260)
+    try:
+        panel_page.evaluate(
+            "() => { const s = document.querySelector('.rtkw-root .rtkw-scroller');"
+            " s.scrollTop = 0; s.dispatchEvent(new Event('scroll')); }"
+        )
+        run_in_kernel(panel_page, "bob.chat.send_text_message('while you were reading')")
+        button = panel_page.locator(".rtkw-root .rtkw-new-messages")
+        button.wait_for()
+        assert button.inner_text().startswith("1 new message")
+        assert panel_page.evaluate(LAYOUT_PROBLEMS) == []
+        button.click()
+        panel_page.locator("article.rtkw-row", has_text="while you were reading").wait_for()
+        button.wait_for(state="hidden")
+    finally:
+        panel_page.evaluate(RESIZE, SIZE["width"])

@@ -42,9 +42,13 @@ export class VirtualList<T> {
   private readonly bottom: HTMLElement;
   private readonly observer: ResizeObserver | null;
   private readonly onScrollEvent = (): void => {
+    // A hidden scroller (display: none while JupyterLab swaps themes, a collapsed output) reports
+    // scrollTop 0: that is not the reader leaving the bottom. Showing it again resizes it, and
+    // the resize observer puts the view back.
+    if (this.options.scroller.clientHeight === 0) return;
     // The reader moved: whether to follow new rows is decided by where they are now. Scroll
     // events caused by our own scrollTop writes (delivered later) say nothing about the reader.
-    if (Math.abs(this.options.scroller.scrollTop - this.lastSetTop) >= 1) this.stickToBottom = this.isAtBottom();
+    if (Math.abs(this.options.scroller.scrollTop - this.lastSetTop) >= 1) this.stickToBottom = this.isAtBottom() || this.atScrollEnd();
     this.update();
   };
   private range = { start: 0, end: 0 };
@@ -86,6 +90,16 @@ export class VirtualList<T> {
     return { ...this.range };
   }
 
+  /**
+   * Whether the browser cannot scroll any further down. When content shrinks before the list has
+   * measured it (a theme or font change), the browser clamps scrollTop and fires a scroll event
+   * that is not the reader leaving the bottom; the list's own (stale) height would say it was.
+   */
+  private atScrollEnd(): boolean {
+    const { scrollTop, clientHeight, scrollHeight } = this.options.scroller;
+    return scrollHeight > 0 && scrollTop + clientHeight >= scrollHeight - 1;
+  }
+
   isAtBottom(): boolean {
     const { scrollTop, clientHeight } = this.options.scroller;
     return scrollTop + clientHeight >= this.totalHeight - BOTTOM_SLACK_PX;
@@ -122,7 +136,7 @@ export class VirtualList<T> {
 
   scrollToBottom(): void {
     this.stickToBottom = true;
-    this.setScrollTop(this.totalHeight - this.options.scroller.clientHeight);
+    this.setScrollTop(this.bottomTop());
     this.update();
   }
 
@@ -151,11 +165,11 @@ export class VirtualList<T> {
       const leadChanged = this.measureLead();
       if (!this.measureRendered() && !leadChanged) break;
       this.recomputeOffsets();
-      if (follow) this.setScrollTop(this.totalHeight - scroller.clientHeight);
+      if (follow) this.setScrollTop(this.bottomTop());
       else this.restoreAnchor(anchor);
     }
     // Following the bottom survives any change of heights; only the reader scrolling ends it.
-    if (follow) this.setScrollTop(this.totalHeight - scroller.clientHeight);
+    if (follow) this.setScrollTop(this.bottomTop());
     this.stickToBottom = follow || this.isAtBottom();
     const atTop = scroller.scrollTop <= BOTTOM_SLACK_PX;
     this.options.onScroll?.({ atTop, atBottom: this.stickToBottom, ...this.range });
@@ -174,6 +188,15 @@ export class VirtualList<T> {
   /** Whether to keep the bottom in view: the reader is there and the list ends at the newest item. */
   private following(): boolean {
     return this.stickToBottom && this.endsAtNewest;
+  }
+
+  /**
+   * The scrollTop that shows the last row's bottom. The browser's own scrollHeight wins when
+   * larger: a row can grow before its resize is reported, and following must still reach it.
+   */
+  private bottomTop(): number {
+    const { scroller } = this.options;
+    return Math.max(this.totalHeight, scroller.scrollHeight) - scroller.clientHeight;
   }
 
   private setScrollTop(value: number): void {
@@ -256,7 +279,8 @@ export class VirtualList<T> {
     this.rendered = next;
     this.range = { start, end };
     this.top.style.height = `${this.offsets[start] ?? 0}px`;
-    this.bottom.style.height = `${this.totalHeight - (this.offsets[end] ?? this.totalHeight)}px`;
+    // Rows only: the lead sits above the top spacer and is not part of what lies below the window.
+    this.bottom.style.height = `${this.offsets[n]! - this.offsets[end]!}px`;
   }
 
   /** Records real heights of rendered rows; true if any differed from what offsets assumed. */
@@ -294,7 +318,7 @@ export class VirtualList<T> {
     const leadChanged = this.measureLead();
     const changed = this.measureRendered() || leadChanged;
     if (changed) this.recomputeOffsets();
-    if (follow) this.setScrollTop(this.totalHeight - this.options.scroller.clientHeight);
+    if (follow) this.setScrollTop(this.bottomTop());
     else if (changed) this.restoreAnchor(anchor);
     if (changed || follow) this.update();
   }
