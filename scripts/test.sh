@@ -11,7 +11,7 @@ fi
 ensure_venv
 build_front_end
 install_package test
-(cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
+npm_install tests/sdk
 
 failed=()
 stage() {
