@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
+from rtk_widget.wire import safe_json
 from rtk_widget.wire.chat_pb2 import ChatMessage
 
 MessageType = Literal["text", "image", "file", "custom", "poll"]
@@ -204,7 +205,7 @@ Message = TextMessage | ImageMessage | FileMessage | CustomMessage
 
 def _file_fields(payload: str) -> tuple[str, str, int]:
     try:
-        data = json.loads(payload)
+        data = safe_json.loads(payload)
     except ValueError:
         return payload, "", 0
     if not isinstance(data, dict):
@@ -225,8 +226,8 @@ def build_message(payload_type: int, payload: str, **base: Any) -> Message:
         return FileMessage(link=link, name=name, size=size, **base)
     kind: MessageType = "poll" if payload_type == 4 else "custom"
     try:
-        data = json.loads(payload)
-    except ValueError:
+        data = safe_json.loads(payload)
+    except ValueError:  # not JSON, or nested too deeply to be anyone's honest payload
         data = {"message": payload}
     return CustomMessage(raw=payload, kind=kind, data=data if isinstance(data, dict) else {"value": data},
                          **base)

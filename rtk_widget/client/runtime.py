@@ -55,7 +55,11 @@ class Runtime:
         future = self.submit(coro)
         try:
             return future.result(timeout)
-        except concurrent.futures.TimeoutError:
+        except TimeoutError:
+            # Since Python 3.11 the wait's timeout and a TimeoutError raised by the coroutine
+            # itself are the same class: only a future still running timed out here.
+            if future.done() and not future.cancelled():
+                return future.result()
             future.cancel()
             raise TimeoutError(f"no result within {timeout} s") from None
         except BaseException:
