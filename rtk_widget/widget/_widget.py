@@ -27,6 +27,7 @@ from ._layout import css_height
 from ._people import PeopleTraits
 from ._port import MeetingPort
 from ._protocol import DeltasPush
+from ._side import Anchor, open_side
 from ._subscriptions import Subscription
 from ._wire import order_of
 
@@ -197,6 +198,12 @@ class ChatWidget(anywidget.AnyWidget):
     def unpin(self, message_id: str) -> Message:
         """Unpin a message."""
         return self._after(self._port.call(self._port.unpin(message_id)))
+
+    def open_side(self, title: str | None = None, anchor: Anchor = "right") -> Any:
+        """Also show the panel in JupyterLab's right side area (or ``anchor="split-right"``:
+        beside the notebook), where it stays while you scroll; needs ``sidecar``
+        (``rtk-widget[lab]``). Returns the ``sidecar.Sidecar``; ``.close()`` removes it."""
+        return open_side(self, title=title, anchor=anchor)
 
     def scroll_to(self, message_id: str) -> None:
         """Scroll every open view of the panel to a message."""

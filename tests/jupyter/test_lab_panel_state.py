@@ -119,6 +119,28 @@ def test_a_participant_named_like_you_is_told_apart(state_page):
     assert len(set(tags)) == 2, tags  # two different people, two different tags
 
 
+def test_open_side_shows_the_same_chat_in_the_side_area_driven_both_ways(state_page):
+    page = state_page
+    run_in_kernel(page, "side = widget.open_side(title='Team chat')")
+    side = page.locator(".jp-SideBar.jp-mod-right .rtkw-root, #jp-right-stack .rtkw-root")
+    side.wait_for()
+    assert page.locator(".jp-Notebook .rtkw-root").count() == 1
+    # Python drives the side panel ...
+    run_in_kernel(page, "mallory.chat.send_text_message('seen in the side area')")
+    side.locator("article.rtkw-row", has_text="seen in the side area").wait_for()
+    # ... and a message typed there reaches Python.
+    composer = side.get_by_role("textbox", name="Message")
+    composer.fill("typed in the side area")
+    composer.press("Enter")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-Notebook .rtkw-root article')]"
+        ".some((a) => a.textContent.includes('typed in the side area'))"
+    )
+    assert run_in_kernel(page, "", "widget.messages[-1].message") == "typed in the side area"
+    run_in_kernel(page, "side.close()")
+    side.wait_for(state="detached")
+
+
 def test_reconnecting_shows_the_next_attempt_and_reconnect_brings_it_back(state_page):
     page = state_page
     run_in_kernel(page, "meeting.drop_connection()")
