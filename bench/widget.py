@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -214,8 +214,15 @@ def print_ratios(results: list[Result], sizes: list[int]) -> None:
     print()
 
 
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def print_environment(browser_version: str, elapsed: float) -> None:
-    packages = ", ".join(f"{p} {version(p)}" for p in
+    packages = ", ".join(f"{p} {_version(p)}" for p in
                          ("rtk-widget", "jupyterlab", "anywidget", "ipywidgets", "panel", "bokeh"))
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"Python {platform.python_version()}, {packages}; Chromium {browser_version}")
