@@ -1,61 +1,24 @@
 /**
- * The synced traits of `rtk_widget.widget.ChatWidget`.
- *
- * This mirrors the Python traitlets (`rtk_widget/widget/`); keep both in step. Values come
- * from the kernel or from a saved notebook (which anyone can craft), so every reader below
- * normalises instead of trusting the shape.
+ * Readers for the synced traits of `rtk_widget.widget.ChatWidget` (their types are generated
+ * from the Python side). Values come from the kernel or from a saved notebook (which anyone can
+ * craft), so every reader below normalises instead of trusting the shape.
  */
-export interface ChatTraits {
-  connection_state: string;
-  self_info: SelfInfo | null;
-  participants: Participant[];
-  last_error: TraitError | null;
-  limits: Limits;
-  title: string;
-  media_mode: MediaMode;
-  connection_detail: ConnectionDetail | null;
-  /** Pixels, or a CSS length ("60vh"); absent or invalid: the stylesheet's default. */
-  height: number | string | null;
-}
+import type {
+  ChatTraits,
+  ConnectionDetail,
+  Limits,
+  MediaMode,
+  Participant,
+  Permissions,
+  SelfInfo,
+} from "./protocol.generated";
 
-/** The meeting connection in detail: why it failed, when the next reconnect attempt is. */
-export interface ConnectionDetail {
-  state: string;
-  attempt: number;
-  /** Milliseconds since the epoch, while reconnecting. */
-  nextAttemptAt: number | null;
-  reason: string | null;
-}
-
-export type MediaMode = "auto" | "kernel" | "direct";
-
-export interface Permissions {
-  canPin: boolean;
-  canSend: boolean;
-  canSendFiles: boolean;
-  canSendPrivate: boolean;
-}
-
-export interface SelfInfo {
-  userId: string;
-  displayName: string;
-  permissions: Permissions;
-}
-
-export interface Participant {
-  userId: string;
-  displayName: string;
-}
+export type { ChatTraits, ConnectionDetail, Limits, MediaMode, Participant, Permissions, SelfInfo };
 
 export interface TraitError {
   code: string;
   message: string;
   retryAfterMs?: number;
-}
-
-export interface Limits {
-  maxTextLength: number;
-  maxUploadBytes: number | null;
 }
 
 export const DEFAULT_LIMITS: Limits = { maxTextLength: 2000, maxUploadBytes: null };
