@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from rtk_widget.client.connection import ConnectionInfo
 
-from ._connection import connection_detail
-from ._protocol import Participant, SelfInfo
+from ._protocol import ConnectionDetail, Participant, SelfInfo
 
 if TYPE_CHECKING:
     from rtk_widget.client.meeting import Meeting
@@ -30,6 +29,17 @@ def self_info(meeting: Meeting) -> SelfInfo:
             "canSendFiles": permissions.public_can_send and permissions.public_files,
             "canSendPrivate": permissions.private_can_send,
         },
+    }
+
+
+def connection_detail(info: ConnectionInfo) -> ConnectionDetail:
+    """The ``connection_detail`` trait for a ``socketConnectionUpdate`` payload or ``connection_info``."""
+    next_at = info.next_attempt_at
+    return {
+        "state": info.state.value,
+        "attempt": info.attempt,
+        "nextAttemptAt": None if next_at is None else round(next_at * 1000),
+        "reason": info.reason,
     }
 
 
