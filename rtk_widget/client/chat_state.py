@@ -194,21 +194,36 @@ class ChatState:
             self._sync_again = self._sync_again or (gap and self.store.last_rev > before)
 
     async def sync(self, *, internal: bool, emit: bool = True) -> bool:
-        """``SYNC_CHANGES`` from ``last_rev`` until ``more`` is false; True if a gap remains."""
-        assert self.connection is not None
-        gap = False
+        """``SYNC_CHANGES`` from ``last_rev`` until ``more`` is false; True if a gap remains.
+
+        The next page is asked for (after the revision this one covers) before this one is
+        applied, so the server reads it while this side applies: a long catch-up is not a
+        ping-pong in which each side waits for the other."""
+        answer = await self._sync_page(self.store.last_rev, internal)
         while True:
-            request = SyncRequest(after_rev=self.store.last_rev, limit=SYNC_PAGE)
-            frame = await self.connection.request(Event.SYNC_CHANGES, request.SerializeToString(),
-                                                  internal=internal)
-            answer = parse_payload(SyncResponse, frame.payload)
-            for proto in answer.messages:
-                self.apply_message(from_proto(proto), emit=emit)
-            for chat_id in answer.deleted_ids:
-                self.apply_delete(chat_id, emit=emit)
-            gap = self.store.cover(answer.rev)
-            if not answer.more:
+            following = asyncio.ensure_future(self._sync_page(answer.rev, internal)) if answer.more else None
+            try:
+                if following is not None:
+                    await asyncio.sleep(0)  # let it write its request before this page is applied
+                for proto in answer.messages:
+                    self.apply_message(from_proto(proto), emit=emit)
+                for chat_id in answer.deleted_ids:
+                    self.apply_delete(chat_id, emit=emit)
+                gap = self.store.cover(answer.rev)
+            except BaseException:
+                if following is not None:
+                    following.cancel()
+                raise
+            if following is None:
                 return gap
+            answer = await following
+
+    async def _sync_page(self, after_rev: int, internal: bool) -> SyncResponse:
+        assert self.connection is not None
+        request = SyncRequest(after_rev=after_rev, limit=SYNC_PAGE)
+        frame = await self.connection.request(Event.SYNC_CHANGES, request.SerializeToString(),
+                                              internal=internal)
+        return parse_payload(SyncResponse, frame.payload)
 
     async def load_history(self, *, reconnected: bool) -> None:
         """Fill the store when (re)joining: sync on rtk-widget servers, else getMessages / re-fetch."""
