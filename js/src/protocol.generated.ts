@@ -261,3 +261,70 @@ export interface RequestMap {
   "ping": { msg: Empty; response: Empty };
   "reconnect": { msg: Empty; response: Empty };
 }
+
+/** Whether a value is a JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function isDelta(value: unknown): value is Delta {
+  return (isUpsertDelta(value) || isRemoveDelta(value));
+}
+
+export function isDeltasPush(value: unknown): value is DeltasPush {
+  return (
+    isRecord(value) &&
+    (value["kind"] === "deltas") &&
+    typeof value["first"] === "number" &&
+    (Array.isArray(value["items"]) && value["items"].every((item: unknown) => isDelta(item)))
+  );
+}
+
+export function isMessageType(value: unknown): value is MessageType {
+  return (value === "text" || value === "image" || value === "file" || value === "custom");
+}
+
+export function isRemoveDelta(value: unknown): value is RemoveDelta {
+  return (
+    isRecord(value) &&
+    (value["op"] === "remove") &&
+    typeof value["id"] === "string"
+  );
+}
+
+export function isScrollToPush(value: unknown): value is ScrollToPush {
+  return (
+    isRecord(value) &&
+    (value["kind"] === "scroll-to") &&
+    typeof value["messageId"] === "string" &&
+    (value["order"] === undefined || typeof value["order"] === "number")
+  );
+}
+
+export function isUpsertDelta(value: unknown): value is UpsertDelta {
+  return (
+    isRecord(value) &&
+    (value["op"] === "upsert") &&
+    isWireMessage(value["message"])
+  );
+}
+
+export function isWireMessage(value: unknown): value is WireMessage {
+  return (
+    isRecord(value) &&
+    typeof value["id"] === "string" &&
+    isMessageType(value["type"]) &&
+    typeof value["userId"] === "string" &&
+    typeof value["displayName"] === "string" &&
+    typeof value["time"] === "number" &&
+    typeof value["order"] === "number" &&
+    typeof value["edited"] === "boolean" &&
+    typeof value["pinned"] === "boolean" &&
+    (Array.isArray(value["targetUserIds"]) && value["targetUserIds"].every((item: unknown) => typeof item === "string")) &&
+    (value["text"] === undefined || typeof value["text"] === "string") &&
+    (value["link"] === undefined || typeof value["link"] === "string") &&
+    (value["name"] === undefined || typeof value["name"] === "string") &&
+    (value["size"] === undefined || typeof value["size"] === "number") &&
+    (value["localId"] === undefined || typeof value["localId"] === "string")
+  );
+}

@@ -1,11 +1,23 @@
 /**
  * The comm protocol with `rtk_widget/widget/_protocol.py`: the declarations come from
- * `protocol.generated.ts` (generated from the Python source); this module adds the checks the
- * browser runs on what arrives, since a message from the kernel is parsed, not trusted.
+ * `protocol.generated.ts` (generated from the Python source, with a guard per pushed shape); this
+ * module adds the envelope checks the browser runs on what arrives: nothing from the kernel is
+ * trusted unparsed.
  */
-import { ERROR_CODES, KINDS, RESPONSE_SUFFIX, type ErrorPayload as KernelError, type Push, type RequestMap } from "./protocol.generated";
+import {
+  ERROR_CODES,
+  KINDS,
+  RESPONSE_SUFFIX,
+  isDeltasPush,
+  isRecord,
+  isScrollToPush,
+  type ErrorPayload as KernelError,
+  type Push,
+  type RequestMap,
+} from "./protocol.generated";
 
 export { ERROR_CODES, KINDS, RESPONSE_SUFFIX };
+export { isDelta, isWireMessage } from "./protocol.generated";
 export type {
   ChatTraits,
   ConnectionDetail,
@@ -15,7 +27,7 @@ export type {
   RequestMap,
   WireMessage,
 } from "./protocol.generated";
-import type { Delta, WireMessage } from "./protocol.generated";
+import type { WireMessage } from "./protocol.generated";
 
 /** Error codes sent by Python, plus `aborted` which only the browser produces. */
 export type ErrorCode = (typeof ERROR_CODES)[number] | "aborted";
@@ -50,10 +62,6 @@ export function responseKind(kind: RequestKind): `${RequestKind}-response` {
   return `${kind}${RESPONSE_SUFFIX}` as `${RequestKind}-response`;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 export function isResponseEnvelope(value: unknown): value is ResponseEnvelope {
   return (
     isRecord(value) &&
@@ -64,48 +72,12 @@ export function isResponseEnvelope(value: unknown): value is ResponseEnvelope {
   );
 }
 
-function isOrder(value: unknown): value is number {
-  return typeof value === "number";
-}
-
-/** Validates a message from Python; anything malformed is dropped rather than rendered. */
-export function isWireMessage(value: unknown): value is WireMessage {
-  if (!isRecord(value)) return false;
-  return (
-    typeof value.id === "string" &&
-    typeof value.type === "string" &&
-    typeof value.userId === "string" &&
-    typeof value.displayName === "string" &&
-    typeof value.time === "number" &&
-    isOrder(value.order) &&
-    Array.isArray(value.targetUserIds) &&
-    value.targetUserIds.every((t) => typeof t === "string") &&
-    (value.localId === undefined || typeof value.localId === "string")
-  );
-}
-
-export function isDelta(value: unknown): value is Delta {
-  if (!isRecord(value)) return false;
-  if (value.op === "upsert") return isWireMessage(value.message);
-  return value.op === "remove" && typeof value.id === "string";
-}
-
-/** Parses a push from Python, or returns null for anything else (foreign kinds are ignored). */
+/** Parses a push from Python, or returns null for anything else (foreign or malformed kinds are ignored). */
 export function parsePush(value: unknown): Push | null {
-  if (!isRecord(value)) return null;
-  switch (value.kind) {
-    case KINDS.deltas:
-      if (typeof value.first !== "number" || !Array.isArray(value.items)) return null;
-      if (!value.items.every(isDelta)) return null;
-      return { kind: KINDS.deltas, first: value.first, items: value.items };
-    case KINDS.scrollTo:
-      if (typeof value.messageId !== "string") return null;
-      return isOrder(value.order)
-        ? { kind: KINDS.scrollTo, messageId: value.messageId, order: value.order }
-        : { kind: KINDS.scrollTo, messageId: value.messageId };
-    default:
-      return null;
-  }
+  if (isDeltasPush(value)) return { kind: KINDS.deltas, first: value.first, items: value.items };
+  if (!isScrollToPush(value)) return null;
+  const { messageId, order } = value;
+  return order === undefined ? { kind: KINDS.scrollTo, messageId } : { kind: KINDS.scrollTo, messageId, order };
 }
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -38,6 +38,10 @@ describe("protocol", () => {
     expect(isWireMessage(makeMessage(1))).toBe(true);
     expect(isWireMessage({ ...makeMessage(1), targetUserIds: [1] })).toBe(false);
     expect(isWireMessage({ ...makeMessage(1), time: "now" })).toBe(false);
+    // The generated guard checks every declared field, not only a few.
+    expect(isWireMessage({ ...makeMessage(1), type: "poll" })).toBe(false);
+    expect(isWireMessage({ ...makeMessage(1), edited: "no" })).toBe(false);
+    expect(isWireMessage({ ...makeMessage(1), size: "12 kB" })).toBe(false);
   });
 
   it("normalises errors", () => {

@@ -120,6 +120,64 @@ class _Renderer:
         return "".join(lines)
 
 
+GUARDED: tuple[type, ...] = (p.DeltasPush, p.ScrollToPush)
+"""Pushes the browser checks before using (with every shape they hold): one guard each."""
+
+
+class _Guards:
+    """``isX(value): value is X`` functions that check a value against a declaration."""
+
+    def __init__(self) -> None:
+        self.wanted: dict[str, Any] = {d.__name__: d for d in GUARDED}
+
+    def check(self, hint: Any, value: str) -> str:
+        """A TypeScript expression that is true when ``value`` fits ``hint``."""
+        for name, alias in ALIASES.items():
+            if hint == alias:
+                self.wanted.setdefault(name, alias)
+                return f"is{name}({value})"
+        if is_typed_dict(hint):
+            self.wanted.setdefault(hint.__name__, hint)
+            return f"is{hint.__name__}({value})"
+        return self._structural(hint, value)
+
+    def _structural(self, hint: Any, value: str) -> str:
+        origin = get_origin(hint)
+        if origin is Literal:
+            return "(" + " || ".join(f"{value} === {json.dumps(v)}" for v in get_args(hint)) + ")"
+        if origin in (Union, types.UnionType):
+            return "(" + " || ".join(self.check(option, value) for option in get_args(hint)) + ")"
+        if origin is list:
+            item = self.check(get_args(hint)[0], "item")
+            return f"(Array.isArray({value}) && {value}.every((item: unknown) => {item}))"
+        if hint is type(None):
+            return f"{value} === null"
+        names = {str: "string", int: "number", bool: "boolean"}
+        return f'typeof {value} === "{names[hint]}"'
+
+    def function(self, name: str, hint: Any) -> str:
+        """The guard for one named declaration (a TypedDict or a named union)."""
+        if is_typed_dict(hint):
+            fields, required = fields_of(hint)
+            checks = ["isRecord(value)"]
+            for field, field_hint in fields.items():
+                access = f"value[{json.dumps(field)}]"
+                check = self.check(field_hint, access)
+                checks.append(check if field in required else f"({access} === undefined || {check})")
+            body = "(\n    " + " &&\n    ".join(checks) + "\n  )"
+        else:
+            body = self._structural(hint, "value")
+        return f"export function is{name}(value: unknown): value is {name} {{\n  return {body};\n}}\n"
+
+    def render(self) -> str:
+        """Every guard the pushes need, in name order."""
+        functions: dict[str, str] = {}
+        while missing := [name for name in self.wanted if name not in functions]:
+            for name in missing:
+                functions[name] = self.function(name, self.wanted[name])
+        return "\n".join(functions[name] for name in sorted(functions))
+
+
 def render() -> str:
     """The generated TypeScript module."""
     renderer = _Renderer()
@@ -153,7 +211,11 @@ def render() -> str:
     for kind, (msg, response) in p.REQUESTS.items():
         entry = f"{{ msg: {renderer.ts(msg)}; response: {renderer.ts(response)} }}"
         out.append(f"  {json.dumps(kind)}: {entry};\n")
-    out.append("}\n")
+    out.append("}\n\n")
+    out.append("/** Whether a value is a JSON object (not null, not an array). */\n")
+    out.append("export function isRecord(value: unknown): value is Record<string, unknown> {\n")
+    out.append('  return typeof value === "object" && value !== null && !Array.isArray(value);\n}\n\n')
+    out.append(_Guards().render())
     return "".join(out)
 
 
