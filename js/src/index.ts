@@ -5,6 +5,7 @@
  * `initialize`, so every view of the same model shares it; `render` only builds DOM.
  */
 import type { Initialize, Render } from "@anywidget/types";
+import { echoFeedPosition } from "./feed-echo";
 import { Invoker } from "./invoke";
 import { MediaCache } from "./media";
 import { ChatSession } from "./session";
@@ -24,10 +25,12 @@ function createRuntime(model: Parameters<Initialize<ChatTraits>>[0]["model"]): M
   const invoker = new Invoker(model);
   const session = new ChatSession(invoker);
   const media = new MediaCache(invoker);
+  const stopEcho = echoFeedPosition(model, session.store);
   return {
     session,
     media,
     dispose: () => {
+      stopEcho();
       session.dispose();
       media.dispose();
       invoker.dispose();
