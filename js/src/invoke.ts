@@ -1,5 +1,6 @@
 import {
   KINDS,
+  RESPONSE_GUARDS,
   type CancelEnvelope,
   type ErrorCode,
   type ErrorPayload,
@@ -107,7 +108,7 @@ export class Invoker {
     });
   }
 
-  /** Listens to pushes (`deltas`, `reset`, `scroll-to`); returns the unsubscribe function. */
+  /** Listens to pushes (`deltas`, `scroll-to`); returns the unsubscribe function. */
   onPush(listener: (push: Push) => void): () => void {
     this.pushListeners.add(listener);
     return () => this.pushListeners.delete(listener);
@@ -150,7 +151,9 @@ export class Invoker {
       if (!entry || msg.kind !== `${entry.kind}-response`) return;
       this.settle(msg.id);
       if ("error" in msg) entry.reject(new RequestError(parseError(msg.error)));
-      else entry.resolve({ response: msg.response, buffers: buffers ?? [] });
+      else if (!RESPONSE_GUARDS[entry.kind](msg.response)) {
+        entry.reject(new RequestError({ code: "internal", message: `Malformed ${entry.kind} response from the kernel` }));
+      } else entry.resolve({ response: msg.response, buffers: buffers ?? [] });
       return;
     }
     const push = parsePush(msg);

@@ -267,6 +267,25 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+export function isCatchUpDeltas(value: unknown): value is CatchUpDeltas {
+  return (
+    isRecord(value) &&
+    (Array.isArray(value["deltas"]) && value["deltas"].every((item: unknown) => isDelta(item))) &&
+    typeof value["feedSeq"] === "number"
+  );
+}
+
+export function isCatchUpReset(value: unknown): value is CatchUpReset {
+  return (
+    isRecord(value) &&
+    (value["reset"] === true)
+  );
+}
+
+export function isCatchUpResponse(value: unknown): value is CatchUpResponse {
+  return (isCatchUpDeltas(value) || isCatchUpReset(value));
+}
+
 export function isDelta(value: unknown): value is Delta {
   return (isUpsertDelta(value) || isRemoveDelta(value));
 }
@@ -280,8 +299,46 @@ export function isDeltasPush(value: unknown): value is DeltasPush {
   );
 }
 
+export function isEmpty(value: unknown): value is Empty {
+  return (
+    isRecord(value)
+  );
+}
+
+export function isMediaResponse(value: unknown): value is MediaResponse {
+  return (
+    isRecord(value) &&
+    typeof value["mime"] === "string" &&
+    typeof value["name"] === "string"
+  );
+}
+
+export function isMessageResponse(value: unknown): value is MessageResponse {
+  return (
+    isRecord(value) &&
+    isWireMessage(value["message"])
+  );
+}
+
 export function isMessageType(value: unknown): value is MessageType {
   return (value === "text" || value === "image" || value === "file" || value === "custom");
+}
+
+export function isPageResponse(value: unknown): value is PageResponse {
+  return (
+    isRecord(value) &&
+    (Array.isArray(value["messages"]) && value["messages"].every((item: unknown) => isWireMessage(item))) &&
+    typeof value["hasMore"] === "boolean" &&
+    typeof value["feedSeq"] === "number"
+  );
+}
+
+export function isPinnedResponse(value: unknown): value is PinnedResponse {
+  return (
+    isRecord(value) &&
+    (Array.isArray(value["messages"]) && value["messages"].every((item: unknown) => isWireMessage(item))) &&
+    typeof value["feedSeq"] === "number"
+  );
 }
 
 export function isRemoveDelta(value: unknown): value is RemoveDelta {
@@ -298,6 +355,13 @@ export function isScrollToPush(value: unknown): value is ScrollToPush {
     (value["kind"] === "scroll-to") &&
     typeof value["messageId"] === "string" &&
     (value["order"] === undefined || typeof value["order"] === "number")
+  );
+}
+
+export function isUploadChunkResponse(value: unknown): value is UploadChunkResponse {
+  return (
+    isRecord(value) &&
+    typeof value["received"] === "number"
   );
 }
 
@@ -328,3 +392,19 @@ export function isWireMessage(value: unknown): value is WireMessage {
     (value["localId"] === undefined || typeof value["localId"] === "string")
   );
 }
+
+/** Checks each request kind's response before the caller sees it. */
+export const RESPONSE_GUARDS: { [K in keyof RequestMap]: (value: unknown) => value is RequestMap[K]["response"] } = {
+  "page": isPageResponse,
+  "pinned": isPinnedResponse,
+  "catch-up": isCatchUpResponse,
+  "upload-chunk": isUploadChunkResponse,
+  "send": isMessageResponse,
+  "edit": isMessageResponse,
+  "delete": isEmpty,
+  "pin": isMessageResponse,
+  "unpin": isMessageResponse,
+  "media": isMediaResponse,
+  "ping": isEmpty,
+  "reconnect": isEmpty,
+};

@@ -16,7 +16,7 @@ import {
   type RequestMap,
 } from "./protocol.generated";
 
-export { ERROR_CODES, KINDS, RESPONSE_SUFFIX };
+export { ERROR_CODES, KINDS, RESPONSE_GUARDS, RESPONSE_SUFFIX } from "./protocol.generated";
 export { isDelta, isWireMessage } from "./protocol.generated";
 export type {
   ChatTraits,

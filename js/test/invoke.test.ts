@@ -53,6 +53,17 @@ describe("Invoker", () => {
     expect(invoker.pendingCount).toBe(0);
   });
 
+  it("refuses a response whose shape is not the declared one", async () => {
+    const kernel = new FakeKernel(1);
+    kernel.silent.add("page");
+    const invoker = new Invoker(kernel);
+    const pending = invoker.request(KINDS.page, { before: null, limit: 1 }).catch((e: unknown) => e);
+    const id = kernel.requests("page")[0]!.content.id;
+    kernel.push({ kind: "page-response", id, response: { messages: [{ id: "m1" }], hasMore: false, feedSeq: 0 } });
+    expect(await pending).toMatchObject({ code: "internal", message: "Malformed page response from the kernel" });
+    expect(invoker.pendingCount).toBe(0);
+  });
+
   it("cancels on abort", async () => {
     const kernel = new FakeKernel();
     kernel.silent.add("media");

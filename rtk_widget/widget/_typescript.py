@@ -121,7 +121,8 @@ class _Renderer:
 
 
 GUARDED: tuple[type, ...] = (p.DeltasPush, p.ScrollToPush)
-"""Pushes the browser checks before using (with every shape they hold): one guard each."""
+"""Pushes the browser checks before using (with every shape they hold): one guard each.
+Every response has a guard too (``RESPONSE_GUARDS``)."""
 
 
 class _Guards:
@@ -130,16 +131,21 @@ class _Guards:
     def __init__(self) -> None:
         self.wanted: dict[str, Any] = {d.__name__: d for d in GUARDED}
 
-    def check(self, hint: Any, value: str) -> str:
-        """A TypeScript expression that is true when ``value`` fits ``hint``."""
+    def guard_of(self, hint: Any) -> str | None:
+        """The name of the guard of a named declaration (generated with the others), else None."""
         for name, alias in ALIASES.items():
             if hint == alias:
                 self.wanted.setdefault(name, alias)
-                return f"is{name}({value})"
+                return f"is{name}"
         if is_typed_dict(hint):
             self.wanted.setdefault(hint.__name__, hint)
-            return f"is{hint.__name__}({value})"
-        return self._structural(hint, value)
+            return f"is{hint.__name__}"
+        return None
+
+    def check(self, hint: Any, value: str) -> str:
+        """A TypeScript expression that is true when ``value`` fits ``hint``."""
+        guard = self.guard_of(hint)
+        return f"{guard}({value})" if guard else self._structural(hint, value)
 
     def _structural(self, hint: Any, value: str) -> str:
         origin = get_origin(hint)
@@ -215,7 +221,16 @@ def render() -> str:
     out.append("/** Whether a value is a JSON object (not null, not an array). */\n")
     out.append("export function isRecord(value: unknown): value is Record<string, unknown> {\n")
     out.append('  return typeof value === "object" && value !== null && !Array.isArray(value);\n}\n\n')
-    out.append(_Guards().render())
+    guards = _Guards()
+    responses = [
+        f"  {json.dumps(kind)}: {guards.guard_of(response)},\n" for kind, (_, response) in p.REQUESTS.items()
+    ]
+    out.append(guards.render())
+    out.append("\n/** Checks each request kind's response before the caller sees it. */\n")
+    out.append("export const RESPONSE_GUARDS: { [K in keyof RequestMap]: (value: unknown) => "
+               'value is RequestMap[K]["response"] } = {\n')
+    out.extend(responses)
+    out.append("};\n")
     return "".join(out)
 
 
