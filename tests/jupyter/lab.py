@@ -57,8 +57,11 @@ class LabServer:
     root: Path
     process: subprocess.Popen[bytes]
     log: Path
+    app: str = "jupyterlab"
 
     def notebook_url(self, name: str) -> str:
+        if self.app == "notebook":
+            return f"{self.url}/notebooks/{name}?token={self.token}"
         return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
 
     def write_notebook(self, name: str, cells: list[str]) -> None:
@@ -69,8 +72,9 @@ class LabServer:
 
 
 @contextmanager
-def running_lab(root: Path) -> Iterator[LabServer]:
-    """Start JupyterLab on a free port and wait until /api/status answers."""
+def running_lab(root: Path, app: str = "jupyterlab") -> Iterator[LabServer]:
+    """Start JupyterLab (or ``app="notebook"``: Notebook 7) on a free port and wait until
+    /api/status answers."""
     port = free_port()
     token = secrets.token_hex(16)
     home = root.parent / "jupyter-home"
@@ -89,13 +93,14 @@ def running_lab(root: Path) -> Iterator[LabServer]:
         [
             sys.executable,
             "-m",
-            "jupyterlab",
+            app,
             "--no-browser",
             "--ip=127.0.0.1",
             f"--port={port}",
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.expose_app_in_browser=True" if app == "jupyterlab"
+            else "--JupyterNotebookApp.expose_app_in_browser=True",
             # CI containers run as root; Jupyter refuses that unless told.
             *(["--allow-root"] if os.geteuid() == 0 else []),
         ],
@@ -109,25 +114,39 @@ def running_lab(root: Path) -> Iterator[LabServer]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(url, token, process, log, listening)
-        yield LabServer(url, token, root, process, log)
+        yield LabServer(url, token, root, process, log, app)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         copier.join(timeout=5)
 
 
-def copy_log(process: subprocess.Popen[bytes], log: Path, listening: threading.Event) -> None:
-    """Tee the server's output to a file and signal when it says it is listening."""
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask a server to exit; kill it if it has not within 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+LISTENING = (b"is running at", b"/lab?token=")
+"""What Jupyter servers print once they serve."""
+
+
+def copy_log(
+    process: subprocess.Popen[bytes],
+    log: Path,
+    listening: threading.Event,
+    markers: tuple[bytes, ...] = LISTENING,
+) -> None:
+    """Tee the server's output to a file and signal when a line says it is listening."""
     assert process.stdout is not None
     with log.open("wb") as out:
         for line in process.stdout:
             out.write(line)
             out.flush()
-            if b"is running at" in line or b"/lab?token=" in line:
+            if any(marker in line for marker in markers):
                 listening.set()
     listening.set()  # exited: let the waiter see it at once
 
