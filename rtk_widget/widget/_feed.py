@@ -90,10 +90,8 @@ class ChatFeed:
         self._pending: list[Delta] = []
         self._own_sends: dict[str, str] = {}
         self._stopped = False
-        self.messages = Subscribers[Message]()
-        """``on_message`` callbacks: every new message."""
-        self.changes = Subscribers["ChatUpdateEvent"]()
-        """``on_change`` callbacks: every chat event."""
+        self._new_message_callbacks = Subscribers[Message]()
+        self._change_callbacks = Subscribers["ChatUpdateEvent"]()
 
     # ----- life -----
 
@@ -106,8 +104,8 @@ class ChatFeed:
         """Stop following the chat; later events are ignored."""
         self._stopped = True
         self._events.off("chatUpdate", self._on_chat_event)
-        self.messages.clear()
-        self.changes.clear()
+        self._new_message_callbacks.clear()
+        self._change_callbacks.clear()
 
     def show_now(self) -> None:
         """Set the traits from the store as it is now (observers fire only on a change)."""
@@ -176,11 +174,11 @@ class ChatFeed:
 
     def subscribe_messages(self, callback: Callable[[Message], object]) -> Subscription:
         """Call ``callback(message)`` for every new message."""
-        return self.messages.add(callback)
+        return self._new_message_callbacks.add(callback)
 
     def subscribe_changes(self, callback: Callable[[ChatUpdateEvent], object]) -> Subscription:
         """Call ``callback(event)`` for every chat change."""
-        return self.changes.add(callback)
+        return self._change_callbacks.add(callback)
 
     # ----- events (on the dispatcher) -----
 
@@ -197,9 +195,9 @@ class ChatFeed:
             self.dispatcher.dispatch(self._flush, None)
         self._guard("messages observer", self.show_now)
         if event.action == "add":
-            for on_message in self.messages.snapshot():
+            for on_message in self._new_message_callbacks.snapshot():
                 self._guard(f"on_message callback {on_message!r}", on_message, event.message)
-        for on_change in self.changes.snapshot():
+        for on_change in self._change_callbacks.snapshot():
             self._guard(f"on_change callback {on_change!r}", on_change, event)
 
     def _delta_for(self, event: ChatUpdateEvent) -> Delta:
