@@ -23,7 +23,8 @@ export class UnreadBeacon {
   ) {
     this.el = h("button", { className: "rtkw-beacon", attrs: { type: "button", hidden: true } });
     this.listeners.on(this.el, "click", () => {
-      watched.scrollIntoView({ block: "nearest" });
+      // The whole panel (its header too), not just the list the count is about.
+      (watched.closest(".rtkw-root") ?? watched).scrollIntoView({ block: "nearest" });
       onActivate();
     });
     this.observer =
