@@ -21,8 +21,9 @@ import bisect
 import itertools
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Literal, NamedTuple, overload
+from typing import Literal, overload
 
+from rtk_widget.client.chat_requests import MessagePage
 from rtk_widget.client.messages import Message
 
 Change = Literal["add", "edit"]
@@ -94,14 +95,6 @@ class MessagesView(Sequence[Message]):
         return repr(list(self))
 
 
-class Page(NamedTuple):
-    """A window of messages in server order."""
-
-    messages: list[Message]
-    has_more: bool
-    """Whether more messages exist beyond the page, in the direction it was read."""
-
-
 class MessageStore:
     """Thread-safe ordered messages, mutated on the network thread and read anywhere."""
 
@@ -160,16 +153,16 @@ class MessageStore:
         with self._lock:
             return max((m.time_ms for m in self._by_id.values()), default=0)
 
-    def page_before(self, before: int | None, limit: int) -> Page:
+    def page_before(self, before: int | None, limit: int) -> MessagePage:
         """Up to ``limit`` messages whose order is below ``before`` (None: the newest)."""
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
         with self._lock:
             end = len(self._keys) if before is None else bisect.bisect_left(self._keys, (before, ""))
             start = max(0, end - limit)
-            return Page(self._ordered[start:end], start > 0)
+            return MessagePage(self._ordered[start:end], start > 0)
 
-    def page_after(self, after: int | None, limit: int) -> Page:
+    def page_after(self, after: int | None, limit: int) -> MessagePage:
         """Up to ``limit`` messages whose order is above ``after`` (None: from the oldest)."""
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
@@ -177,7 +170,7 @@ class MessageStore:
             # Orders are integers, so every key of order `after` sorts below (after + 1, "").
             start = 0 if after is None else bisect.bisect_left(self._keys, (after + 1, ""))
             end = min(len(self._keys), start + limit)
-            return Page(self._ordered[start:end], end < len(self._keys))
+            return MessagePage(self._ordered[start:end], end < len(self._keys))
 
     # ----- changes -----
 

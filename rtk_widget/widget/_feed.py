@@ -26,7 +26,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rtk_widget.client.chat_history import MessageStore, MessagesView, Page
+from rtk_widget.client.chat_history import MessageStore, MessagesView
+from rtk_widget.client.chat_requests import MessagePage
 from rtk_widget.client.events import Dispatcher, EventEmitter, EventSource
 from rtk_widget.client.messages import Message
 
@@ -226,5 +227,5 @@ class ChatFeed:
             self._report(what, exc)
 
 
-def _wire_page(page: Page) -> tuple[list[WireMessage], bool]:
+def _wire_page(page: MessagePage) -> tuple[list[WireMessage], bool]:
     return [to_wire(m) for m in page.messages], page.has_more

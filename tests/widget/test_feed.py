@@ -102,7 +102,8 @@ def test_page_after_reads_forwards_exactly():
     assert [m.seq for m in store.page_after(7, 5).messages] == [8, 10]
     assert store.page_after(7, 5).has_more is False
     assert [m.seq for m in store.page_after(None, 2).messages] == [2, 4]
-    assert store.page_after(10, 3) == ([], False)
+    assert store.page_after(10, 3).messages == []
+    assert store.page_after(10, 3).has_more is False
 
 
 def test_a_change_that_moves_a_message_reorders_it():
