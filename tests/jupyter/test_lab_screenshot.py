@@ -206,6 +206,8 @@ def test_the_layout_holds_from_260_to_800_px_in_the_light_and_dark_themes(panel_
             "() => { const [r, g, b] = getComputedStyle(document.querySelector('.rtkw-root'))"
             ".backgroundColor.match(/\\d+/g).map(Number); return r + g + b < 200; }"
         )
+        # Lab covers the page with its splash screen while it swaps themes.
+        panel_page.wait_for_function("() => document.querySelector('#jupyterlab-splash') === null")
         assert shoot_widths(panel_page, "-dark") == {width: [] for width in WIDTHS}
     finally:
         panel_page.evaluate(switch, "JupyterLab Light")
