@@ -25,7 +25,7 @@ export const RESPONSE_SUFFIX = "-response";
 /** Error codes Python sends. */
 export const ERROR_CODES = ["rate_limited", "text_too_long", "empty", "forbidden", "not_found", "upload_refused", "disconnected", "timeout", "invalid", "internal"] as const;
 
-export type MessageType = "text" | "image" | "file" | "custom";
+export type WireMessageType = "text" | "image" | "file" | "custom";
 export type ErrorCodeName = "rate_limited" | "text_too_long" | "empty" | "forbidden" | "not_found" | "upload_refused" | "disconnected" | "timeout" | "invalid" | "internal";
 export type Delta = UpsertDelta | RemoveDelta;
 export type CatchUpResponse = CatchUpDeltas | CatchUpReset;
@@ -227,7 +227,7 @@ export interface UpsertDelta {
 /** One chat message as the front end sees it (camelCase, JSON-safe). */
 export interface WireMessage {
   id: string;
-  type: MessageType;
+  type: WireMessageType;
   userId: string;
   displayName: string;
   /** Milliseconds since the epoch. */
@@ -320,10 +320,6 @@ export function isMessageResponse(value: unknown): value is MessageResponse {
   );
 }
 
-export function isMessageType(value: unknown): value is MessageType {
-  return (value === "text" || value === "image" || value === "file" || value === "custom");
-}
-
 export function isPageResponse(value: unknown): value is PageResponse {
   return (
     isRecord(value) &&
@@ -377,7 +373,7 @@ export function isWireMessage(value: unknown): value is WireMessage {
   return (
     isRecord(value) &&
     typeof value["id"] === "string" &&
-    isMessageType(value["type"]) &&
+    isWireMessageType(value["type"]) &&
     typeof value["userId"] === "string" &&
     typeof value["displayName"] === "string" &&
     typeof value["time"] === "number" &&
@@ -391,6 +387,10 @@ export function isWireMessage(value: unknown): value is WireMessage {
     (value["size"] === undefined || typeof value["size"] === "number") &&
     (value["localId"] === undefined || typeof value["localId"] === "string")
   );
+}
+
+export function isWireMessageType(value: unknown): value is WireMessageType {
+  return (value === "text" || value === "image" || value === "file" || value === "custom");
 }
 
 /** Checks each request kind's response before the caller sees it. */

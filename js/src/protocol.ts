@@ -22,10 +22,10 @@ export type {
   ChatTraits,
   ConnectionDetail,
   Delta,
-  MessageType,
   Push,
   RequestMap,
   WireMessage,
+  WireMessageType,
 } from "./protocol.generated";
 import type { WireMessage } from "./protocol.generated";
 

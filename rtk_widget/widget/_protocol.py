@@ -18,7 +18,8 @@ from typing import Final, Literal, NotRequired, TypeAlias, TypedDict, get_args
 
 # ----- shapes shared by several messages -----
 
-MessageType: TypeAlias = Literal["text", "image", "file", "custom"]
+WireMessageType: TypeAlias = Literal["text", "image", "file", "custom"]
+"""How the panel shows a message; polls show as "custom" (the client's ``MessageType`` has "poll")."""
 
 ErrorCodeName: TypeAlias = Literal[
     "rate_limited",
@@ -39,7 +40,7 @@ class WireMessage(TypedDict):
     """One chat message as the front end sees it (camelCase, JSON-safe)."""
 
     id: str
-    type: MessageType
+    type: WireMessageType
     userId: str
     displayName: str
     time: int

@@ -23,7 +23,7 @@ from ._parse import fields_of, is_typed_dict
 TARGET = Path(__file__).resolve().parents[2] / "js" / "src" / "protocol.generated.ts"
 
 ALIASES: dict[str, object] = {
-    "MessageType": p.MessageType,
+    "WireMessageType": p.WireMessageType,
     "ErrorCodeName": p.ErrorCodeName,
     "Delta": p.Delta,
     "CatchUpResponse": p.CatchUpResponse,

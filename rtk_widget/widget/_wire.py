@@ -5,12 +5,12 @@ from __future__ import annotations
 from rtk_widget.client.chat_history import order_of
 from rtk_widget.client.messages import CustomMessage, FileMessage, ImageMessage, Message, TextMessage
 
-from ._protocol import MessageType, WireMessage
+from ._protocol import WireMessage, WireMessageType
 
 __all__ = ["order_of", "to_wire"]
 
 
-def _plain_type(message: Message) -> MessageType:
+def _plain_type(message: Message) -> WireMessageType:
     if isinstance(message, ImageMessage):
         return "image"
     if isinstance(message, FileMessage):
