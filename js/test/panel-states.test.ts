@@ -1,23 +1,18 @@
 // @vitest-environment jsdom
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { Invoker } from "../src/invoke";
 import { MediaCache } from "../src/media";
 import { ChatSession } from "../src/session";
 import { type Panel, mountPanel } from "../src/view/panel";
 import { FakeKernel } from "./fake-kernel";
 import { installFakeLayout } from "./fake-layout";
+import { mountedPanels } from "./mounted";
 
 beforeAll(() => {
   installFakeLayout();
 });
 
-let mounted: Panel[] = [];
-afterEach(() => {
-  for (const panel of mounted) panel.destroy();
-  mounted = [];
-  document.body.replaceChildren();
-  vi.useRealTimers();
-});
+const mounted = mountedPanels();
 
 function setup(count: number, options: { pageSize?: number; timeoutMs?: number; commLive?: boolean } = {}) {
   const kernel = new FakeKernel(count);
@@ -105,8 +100,7 @@ describe("times", () => {
     expect(vi.getTimerCount()).toBeGreaterThan(0);
     vi.advanceTimersByTime(3 * 60_000);
     expect(times()).toEqual(["8 min", "3 min"]);
-    panel.destroy();
-    mounted = [];
+    mounted.splice(0).forEach((p) => p.destroy());
     expect(vi.getTimerCount()).toBe(0);
   });
 });

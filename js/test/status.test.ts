@@ -1,23 +1,18 @@
 // @vitest-environment jsdom
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { Invoker } from "../src/invoke";
 import { MediaCache } from "../src/media";
 import { ChatSession } from "../src/session";
 import { type KernelState, Liveness } from "../src/view/liveness";
-import { type Panel, mountPanel } from "../src/view/panel";
+import { mountPanel } from "../src/view/panel";
 import { statusLine } from "../src/view/status";
 import { FakeKernel } from "./fake-kernel";
 import { installFakeLayout } from "./fake-layout";
+import { mountedPanels } from "./mounted";
 
 beforeAll(() => installFakeLayout());
 
-let mounted: Panel[] = [];
-afterEach(() => {
-  for (const panel of mounted) panel.destroy();
-  mounted = [];
-  document.body.replaceChildren();
-  vi.useRealTimers();
-});
+const mounted = mountedPanels();
 
 describe("the status line", () => {
   const now = 1_700_000_000_000;

@@ -34,3 +34,4 @@ def browser() -> Iterator[Any]:
         chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+

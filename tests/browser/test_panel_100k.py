@@ -3,6 +3,8 @@ headless Chromium: real layout, so windowing and paging are checked where jsdom 
 
 import pytest
 
+from .harness import open_harness
+
 STATE = """() => {
   const s = document.querySelector('.rtkw-scroller'); const a = [...document.querySelectorAll('article')];
   const pages = window.requests.filter(r => r.kind === 'page').length;
@@ -12,11 +14,7 @@ STATE = """() => {
 
 @pytest.mark.browser
 def test_100k_messages_render_a_window_and_page_up_keeping_the_place(harness_url, browser):
-    page = browser.new_page(viewport={"width": 800, "height": 700})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(harness_url)
-    page.wait_for_function("document.querySelector('article[data-key=\"m100000\"]') !== null")
+    page, errors = open_harness(browser, harness_url, 800)
     start = page.evaluate(STATE)
     assert start["articles"] < 40, start
     for _ in range(5):

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from .harness import open_harness
+
 WALK = """async ({direction, until, maxSteps}) => {
   const s = document.querySelector('.rtkw-scroller');
   const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
@@ -58,11 +60,7 @@ def walk(page: Any, direction: int, until: int) -> tuple[set[int], list[int]]:
 
 @pytest.mark.browser
 def test_scrolling_up_then_down_past_the_loaded_window_shows_every_message_in_order(harness_url, browser):
-    page = browser.new_page(viewport={"width": 700, "height": 700})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(harness_url)
-    page.wait_for_function("document.querySelector('article[data-key=\"m100000\"]') !== null")
+    page, errors = open_harness(browser, harness_url, 700)
 
     oldest = 100_000 - 2_400  # more than a window back: the newest pages are evicted on the way up
     seen_up, firsts_up = walk(page, -1, oldest)

@@ -256,22 +256,25 @@ def run_in_kernel(page: Any, code: str, expr: str | None = None) -> Any:
 
 
 OPEN_AND_RUN = """
-async () => {
+async (firstOnly) => {
   const app = window.jupyterapp;
   const panel = app.shell.currentWidget;
   await panel.context.ready;
   await panel.sessionContext.ready;
-  await app.commands.execute('notebook:run-all-cells');
+  if (!firstOnly) return app.commands.execute('notebook:run-all-cells');
+  panel.content.activeCellIndex = 0;
+  await app.commands.execute('notebook:run-cell-and-select-next');
 }
 """
 
 
-def open_and_run(page: Any, lab: LabServer, name: str) -> None:
-    """Open a notebook in Lab and run all its cells (returns once they are queued)."""
+def open_and_run(page: Any, lab: LabServer, name: str, first_only: bool = False) -> None:
+    """Open a notebook in Lab and run all its cells, or only the first (the next one is then
+    active, as after Shift+Enter); returns once they are queued."""
     page.goto(lab.notebook_url(name))
     page.wait_for_function(
         "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
         " && window.jupyterapp.shell.currentWidget.sessionContext",
         timeout=60_000,
     )
-    page.evaluate(OPEN_AND_RUN)
+    page.evaluate(OPEN_AND_RUN, first_only)

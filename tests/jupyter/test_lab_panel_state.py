@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .lab import LabServer, Sink, run_in_kernel
+from .lab import LabServer, Sink, open_and_run, run_in_kernel
 
 pytestmark = [pytest.mark.jupyter, pytest.mark.browser]
 
@@ -43,16 +43,6 @@ widget
 SCROLL = "widget.scroll_to(widget.messages[0].id)"
 NEXT = "httpx.post(SINK + '/report/cells', json='next')"
 
-OPEN_AND_RUN_FIRST = """
-async () => {
-  const app = window.jupyterapp;
-  const panel = app.shell.currentWidget;
-  await panel.context.ready;
-  await panel.sessionContext.ready;
-  panel.content.activeCellIndex = 0;
-  await app.commands.execute('notebook:run-cell-and-select-next');
-}
-"""
 KICK = """
 from rtk_widget.client.local import local_server
 from rtk_widget.client.runtime import get_runtime
@@ -68,11 +58,7 @@ def state_page(lab: LabServer, sink: Sink, browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(lab.notebook_url(NOTEBOOK))
-    page.wait_for_function(
-        "() => window.jupyterapp?.shell.currentWidget?.sessionContext", timeout=60_000
-    )
-    page.evaluate(OPEN_AND_RUN_FIRST)
+    open_and_run(page, lab, NOTEBOOK, first_only=True)
     assert sink.wait_for("cells", lambda cell: True, timeout=120) == "setup"
     page.locator("article.rtkw-row", has_text="I am you").wait_for()
     yield page
