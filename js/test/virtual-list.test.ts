@@ -12,7 +12,8 @@ const item = (n: number): Item => ({ id: `i${n}`, height: 20 + ((n * 37) % 60) }
 const items = (from: number, to: number): Item[] => Array.from({ length: to - from }, (_, i) => item(from + i));
 
 /** A scroll container with a fixed viewport and a scrollTop clamped like a browser's. */
-function setup(viewport = 500) {
+function setup(initialViewport = 500) {
+  let viewport = initialViewport;
   const scroller = document.createElement("div");
   const content = document.createElement("div");
   scroller.appendChild(content);
@@ -59,7 +60,12 @@ function setup(viewport = 500) {
     }
     throw new Error(`${key} not rendered`);
   };
-  return { list, scroller, content, rows, scrollTo, topOf, renders: () => renders };
+  /** Hides or shows the scroller the way display: none does: no viewport, scrollTop back to 0. */
+  const setViewport = (height: number): void => {
+    viewport = height;
+    if (height === 0) top = 0;
+  };
+  return { list, scroller, content, rows, scrollTo, topOf, setViewport, renders: () => renders };
 }
 
 describe("VirtualList", () => {
@@ -135,6 +141,18 @@ describe("VirtualList", () => {
     scrollTo(list.totalHeight);
     list.setItems(items(100, 401), true);
     expect(list.isAtBottom()).toBe(true);
+  });
+
+  it("keeps following the bottom through a moment hidden (a theme switch)", () => {
+    const { list, scroller, setViewport } = setup();
+    list.setItems(items(0, 200));
+    setViewport(0);
+    scroller.dispatchEvent(new Event("scroll"));
+    setViewport(500);
+    list.measure();
+    list.setItems(items(0, 201));
+    expect(list.isAtBottom()).toBe(true);
+    expect(scroller.scrollTop).toBe(list.totalHeight - 500);
   });
 
   it("scrolls to a row by key and reuses rendered rows", () => {
