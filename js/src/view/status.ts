@@ -13,7 +13,7 @@ const CONNECTION_WORDS: Record<string, string> = {
   connecting: "Connecting…",
   joining: "Joining the meeting…",
   reconnecting: "Connection lost, reconnecting…",
-  disconnected: "Disconnected",
+  disconnected: "Left the meeting — create a new Meeting and widget to chat again",
   closed: "Chat closed — create a new widget to chat again",
   failed: "Could not connect",
   [NO_KERNEL]: "Not connected — run the cell to reconnect",
@@ -68,8 +68,6 @@ export function statusLine(view: ConnectionView, now: number = Date.now()): Stat
       const reason = detail?.reason ? `: ${detail.reason}` : "";
       return { tone: "failed", text: `Could not connect${reason}`, canReconnect: true };
     }
-    case "disconnected":
-      return { tone: "disconnected", text: connectionText("disconnected"), canReconnect: true };
     default:
       return { tone: view.state, text: connectionText(view.state), canReconnect: false };
   }
