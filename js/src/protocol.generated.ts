@@ -65,6 +65,11 @@ export interface ChatTraits {
   media_mode: MediaMode;
   /** A CSS length, or pixels. */
   height: string | number;
+  /**
+   * Written by the panel, not by Python: the feed position its views have applied. A change the
+   * front end saves is what makes marimo re-run cells that read the widget.
+   */
+  seen_feed_seq: number;
 }
 
 /** The `connection_detail` trait: the meeting's connection in more words than `connection_state`. */

@@ -335,6 +335,9 @@ class ChatTraits(TypedDict):
     media_mode: MediaMode
     height: str | int
     """A CSS length, or pixels."""
+    seen_feed_seq: int
+    """Written by the panel, not by Python: the feed position its views have applied. A change the
+    front end saves is what makes marimo re-run cells that read the widget."""
 
 
 def response_kind(kind: str) -> str:

@@ -85,6 +85,9 @@ class ChatWidget(anywidget.AnyWidget):
     status line says while reconnecting or after a failure."""
     height = traitlets.Union([traitlets.Unicode(), traitlets.Int()], default_value="480px").tag(sync=True)
     """The panel's height: a CSS length (``"60vh"``, ``"480px"``) or an int of pixels."""
+    seen_feed_seq = traitlets.Int(0).tag(sync=True)
+    """Written by the panel: the feed position it has applied (marimo re-runs cells that read the
+    widget when the front end changes a trait; Python never sets it)."""
     title = traitlets.Unicode("").tag(sync=True)
     """The panel's header."""
     media_mode = traitlets.Enum(("auto", "kernel", "direct"), default_value="auto").tag(sync=True)
