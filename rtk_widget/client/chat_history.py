@@ -21,6 +21,7 @@ import bisect
 import itertools
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Literal, overload
 
 from rtk_widget.client.chat_requests import MessagePage
@@ -188,6 +189,9 @@ class MessageStore:
                 return None
             if message == previous:
                 return None
+            if message.envelope_id is None and previous.envelope_id is not None:
+                # An edit keeps the id of the send that created the message (equality ignores it).
+                message = replace(message, envelope_id=previous.envelope_id)
             if sort_key(message) == sort_key(previous):
                 self._writable()[self._index_of(previous)] = message
             else:

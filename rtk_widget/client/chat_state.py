@@ -94,14 +94,12 @@ class ChatState:
 
     def apply_message(self, message: Message, *, emit: bool = True) -> None:
         """Insert or update one message and raise the events for what changed."""
-        if message.envelope_id is None:
-            previous = self.store.get(message.id)
-            if previous is not None and previous.envelope_id is not None:
-                message = replace(message, envelope_id=previous.envelope_id)
         outcome = self.store.apply(message)
         if outcome is None or not emit:
             return
         change, previous = outcome
+        if previous is not None and message.envelope_id is None and previous.envelope_id is not None:
+            message = replace(message, envelope_id=previous.envelope_id)  # as the store keeps it
         self.emitter.emit("chatUpdate", ChatUpdateEvent(change, message, self.store))
         if change == "add":
             self.emitter.emit("newMessage", message)
