@@ -29,7 +29,7 @@ from rtk_widget.server.app import Components, asgi_app, build
 from rtk_widget.server.config import ServerConfig
 from rtk_widget.server.head_limit import head_limited_protocol
 from rtk_widget.server.request_deadline import request_deadline_protocol
-from rtk_widget.server.websocket_handshake import HandshakeGuardedProtocol
+from rtk_widget.server.ws.batched_send import BatchedSendProtocol
 
 __all__ = ["ApiError", "MeetingServer", "ServerConfig"]
 
@@ -118,7 +118,7 @@ class MeetingServer:
             "host": self.config.host,
             "port": self.config.port,
             "http": request_deadline_protocol(self.config.request_head_timeout_s, http),
-            "ws": HandshakeGuardedProtocol,
+            "ws": BatchedSendProtocol,
             "ws_max_size": self.config.max_frame_bytes,
             "ws_ping_interval": 20.0,
             "ws_ping_timeout": 20.0,

@@ -31,6 +31,7 @@ from rtk_widget.server.identity import Refused, authenticate
 from rtk_widget.server.session_lifecycle import SessionLifecycle
 from rtk_widget.server.store import admin as aq
 from rtk_widget.server.store.db import Database, on_queued
+from rtk_widget.server.ws.batched_send import FrameSender, frame_sender
 from rtk_widget.server.ws.chat_events import ChatEvents, Handler
 from rtk_widget.server.ws.origins import origin_allowed
 from rtk_widget.server.ws.room_events import RoomEvents
@@ -61,6 +62,7 @@ CLOSE_FORBIDDEN = 4003
 CLOSE_REPLACED = 4009
 CLOSE_TOO_MANY = 4029
 MAX_ID_LEN = 128
+MAX_FRAMES_PER_WRITE = 64  # bounds the bytes joined for one transport write
 
 
 class SocketHandler:
@@ -112,6 +114,7 @@ class SocketHandler:
 
     async def _serve(self, websocket: WebSocket) -> None:
         params = websocket.query_params
+        send_frames = frame_sender(websocket)
         await websocket.accept()
         try:
             identity = await authenticate(self.db, self.tokens, params.get("authToken"), params.get("roomID"))
@@ -145,7 +148,7 @@ class SocketHandler:
         self.rooms.opened(conn)
         self._token_of[conn] = params.get("authToken") or ""
         self._register(conn, params.get("oldPeerID"))
-        writer = asyncio.create_task(self._write_loop(websocket, conn))
+        writer = asyncio.create_task(self._write_loop(websocket, conn, send_frames))
         pinger = asyncio.create_task(self._ping_loop(conn))
         reader = asyncio.create_task(self._read_loop(websocket, conn))
         ended = asyncio.create_task(conn.ended.wait())
@@ -213,18 +216,25 @@ class SocketHandler:
         while conn.pending:
             await asyncio.wait(set(conn.pending))
 
-    async def _write_loop(self, websocket: WebSocket, conn: Connection) -> None:
+    async def _write_loop(self, websocket: WebSocket, conn: Connection, send_frames: FrameSender) -> None:
+        """Drain the outbox: every frame waiting is written at once (a group commit queues
+        several per peer), and the close marker, always the last item queued, ends it."""
+        outbox = conn.outbox
         try:
             while True:
-                item = await conn.outbox.get()
+                item = await outbox.get()
+                frames: list[bytes | str] = []
+                while not isinstance(item, Close):
+                    frames.append(item)
+                    if outbox.empty() or len(frames) >= MAX_FRAMES_PER_WRITE:
+                        break
+                    item = outbox.get_nowait()
+                if frames:
+                    await send_frames(frames)
                 if isinstance(item, Close):
                     with contextlib.suppress(Exception):
                         await websocket.close(item.code, item.reason)
                     return
-                if isinstance(item, str):
-                    await websocket.send_text(item)
-                else:
-                    await websocket.send_bytes(item)
         except Exception:  # the peer went away; stop reading too
             conn.closed = True
             conn.ended.set()
