@@ -113,6 +113,12 @@ describe("the panel's connection", () => {
     expect(panel.status.reconnectButton.hidden).toBe(true);
   });
 
+  it("reads a connection_detail from a crafted notebook without trusting its shape", async () => {
+    const { panel } = mount({ connection_state: "failed", connection_detail: { state: "failed", attempt: "x", reason: 42 } });
+    await vi.waitFor(() => expect(panel.status.text).toBe("Could not connect"));
+    expect(panel.status.reconnectButton.hidden).toBe(false);
+  });
+
   it("applies the height trait, ignoring what is not a length", () => {
     const { kernel, panel } = mount({ connection_state: "connected", height: 300 });
     expect(panel.root.style.height).toBe("300px");
