@@ -39,11 +39,11 @@ export async function start(widget: Widget, host: HTMLElement): Promise<void> {
   kernel.load(Array.from({ length: HISTORY }, (_, i) => historyMessage(i + 1)));
   kernel.delayMs = 5;
   const traits: Record<string, unknown> = {
-    self_info: { userId: "ada", displayName: "Ada Lovelace", permissions: { canPin: true, canSend: true, canSendFiles: true, canSendPrivate: true } },
-    participants: [{ userId: "bob", displayName: "Bob" }],
+    self_info: { user_id: "ada", display_name: "Ada Lovelace", permissions: { can_pin: true, can_send: true, can_send_files: true, can_send_private: true } },
+    participants: [{ user_id: "bob", display_name: "Bob" }],
     connection_state: "connected",
-    connection_detail: { state: "connected", attempt: 0, nextAttemptAt: null, reason: null },
-    limits: { maxTextLength: 2000, maxUploadBytes: 10 * 1024 * 1024 },
+    connection_detail: { state: "connected", attempt: 0, next_attempt_at: null, reason: null },
+    limits: { max_text_length: 2000, max_upload_bytes: 10 * 1024 * 1024 },
     title: "Harness",
     media_mode: "auto",
     last_error: null,

@@ -59,7 +59,7 @@ export interface ChatTraits {
   connection_detail: ConnectionDetail;
   self_info: SelfInfo | null;
   participants: Participant[];
-  last_error: ErrorPayload | null;
+  last_error: LastError | null;
   limits: Limits;
   title: string;
   media_mode: MediaMode;
@@ -78,7 +78,7 @@ export interface ConnectionDetail {
   /** The reconnection attempt of the current outage (0 while connected). */
   attempt: number;
   /** While waiting to retry: when the next attempt starts, in milliseconds since the epoch. */
-  nextAttemptAt: number | null;
+  next_attempt_at: number | null;
   /** Why the connection dropped or failed, when known. */
   reason: string | null;
 }
@@ -106,10 +106,17 @@ export interface ErrorPayload {
   retryAfterMs?: number;
 }
 
+/** The `last_error` trait: the latest failure worth showing. */
+export interface LastError {
+  code: string;
+  message: string;
+  retry_after_ms?: number;
+}
+
 /** The `limits` trait: what the panel checks before sending. */
 export interface Limits {
-  maxTextLength: number;
-  maxUploadBytes: number | null;
+  max_text_length: number;
+  max_upload_bytes: number | null;
 }
 
 /** Fetch an attachment of this chat through the kernel. */
@@ -155,16 +162,16 @@ export interface PageResponse {
 
 /** One entry of the `participants` trait: someone else in the meeting. */
 export interface Participant {
-  userId: string;
-  displayName: string;
+  user_id: string;
+  display_name: string;
 }
 
 /** What this participant's preset allows. */
 export interface Permissions {
-  canPin: boolean;
-  canSend: boolean;
-  canSendFiles: boolean;
-  canSendPrivate: boolean;
+  can_pin: boolean;
+  can_send: boolean;
+  can_send_files: boolean;
+  can_send_private: boolean;
 }
 
 /** Every pinned message the user can see, oldest first, as of `feedSeq`. */
@@ -191,8 +198,8 @@ export interface ScrollToPush {
 
 /** The `self_info` trait: this participant. */
 export interface SelfInfo {
-  userId: string;
-  displayName: string;
+  user_id: string;
+  display_name: string;
   permissions: Permissions;
 }
 

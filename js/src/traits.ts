@@ -3,17 +3,42 @@
  * from the Python side). Values come from the kernel or from a saved notebook (which anyone can
  * craft), so every reader below normalises instead of trusting the shape.
  */
-import type {
-  ChatTraits,
-  ConnectionDetail,
-  Limits,
-  MediaMode,
-  Participant,
-  Permissions,
-  SelfInfo,
-} from "./protocol.generated";
+import type { ChatTraits, MediaMode } from "./protocol.generated";
 
-export type { ChatTraits, ConnectionDetail, Limits, MediaMode, Participant, Permissions, SelfInfo };
+export type { ChatTraits, MediaMode };
+
+// The traits carry Python data, so their keys are snake_case (see ChatTraits); the panel's own
+// types are camelCase like the rest of js/.
+export interface Permissions {
+  canPin: boolean;
+  canSend: boolean;
+  canSendFiles: boolean;
+  canSendPrivate: boolean;
+}
+
+export interface SelfInfo {
+  userId: string;
+  displayName: string;
+  permissions: Permissions;
+}
+
+export interface Participant {
+  userId: string;
+  displayName: string;
+}
+
+export interface Limits {
+  maxTextLength: number;
+  maxUploadBytes: number | null;
+}
+
+export interface ConnectionDetail {
+  state: string;
+  attempt: number;
+  /** When the next attempt starts, in milliseconds since the epoch (while waiting to retry). */
+  nextAttemptAt: number | null;
+  reason: string | null;
+}
 
 export interface TraitError {
   code: string;
@@ -44,16 +69,16 @@ function bool(value: unknown, fallback: boolean): boolean {
 
 export function readSelfInfo(value: unknown): SelfInfo | null {
   const v = record(value);
-  if (!v || typeof v.userId !== "string" || !v.userId) return null;
+  if (!v || typeof v.user_id !== "string" || !v.user_id) return null;
   const p = record(v.permissions) ?? {};
   return {
-    userId: v.userId,
-    displayName: str(v.displayName, v.userId),
+    userId: v.user_id,
+    displayName: str(v.display_name, v.user_id),
     permissions: {
-      canPin: bool(p.canPin, false),
-      canSend: bool(p.canSend, true),
-      canSendFiles: bool(p.canSendFiles, true),
-      canSendPrivate: bool(p.canSendPrivate, true),
+      canPin: bool(p.can_pin, false),
+      canSend: bool(p.can_send, true),
+      canSendFiles: bool(p.can_send_files, true),
+      canSendPrivate: bool(p.can_send_private, true),
     },
   };
 }
@@ -63,8 +88,8 @@ export function readParticipants(value: unknown): Participant[] {
   const out: Participant[] = [];
   for (const item of value) {
     const v = record(item);
-    if (v && typeof v.userId === "string" && v.userId) {
-      out.push({ userId: v.userId, displayName: str(v.displayName, v.userId) });
+    if (v && typeof v.user_id === "string" && v.user_id) {
+      out.push({ userId: v.user_id, displayName: str(v.display_name, v.user_id) });
     }
   }
   return out;
@@ -76,15 +101,15 @@ export function readLastError(value: unknown): TraitError | null {
   const message = str(v.message);
   if (!message) return null;
   const error: TraitError = { code: str(v.code, "internal"), message };
-  if (typeof v.retryAfterMs === "number") error.retryAfterMs = v.retryAfterMs;
+  if (typeof v.retry_after_ms === "number") error.retryAfterMs = v.retry_after_ms;
   return error;
 }
 
 export function readLimits(value: unknown): Limits {
   const v = record(value);
   if (!v) return DEFAULT_LIMITS;
-  const max = v.maxTextLength;
-  const upload = v.maxUploadBytes;
+  const max = v.max_text_length;
+  const upload = v.max_upload_bytes;
   return {
     maxTextLength: typeof max === "number" && max > 0 ? Math.floor(max) : DEFAULT_LIMITS.maxTextLength,
     maxUploadBytes: typeof upload === "number" && upload > 0 ? upload : null,
@@ -102,7 +127,7 @@ export function readString(value: unknown): string {
 export function readConnectionDetail(value: unknown): ConnectionDetail | null {
   const v = record(value);
   if (!v || typeof v.state !== "string") return null;
-  const next = v.nextAttemptAt;
+  const next = v.next_attempt_at;
   return {
     state: v.state,
     attempt: typeof v.attempt === "number" && v.attempt >= 0 ? Math.floor(v.attempt) : 0,

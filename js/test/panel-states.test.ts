@@ -16,8 +16,8 @@ const mounted = mountedPanels();
 
 function setup(count: number, options: { pageSize?: number; timeoutMs?: number; commLive?: boolean } = {}) {
   const kernel = new FakeKernel(count);
-  kernel.traits.set("self_info", { userId: "ada", displayName: "Ada Lovelace", permissions: { canPin: true } });
-  kernel.traits.set("participants", [{ userId: "bob", displayName: "Bob" }]);
+  kernel.traits.set("self_info", { user_id: "ada", display_name: "Ada Lovelace", permissions: { can_pin: true } });
+  kernel.traits.set("participants", [{ user_id: "bob", display_name: "Bob" }]);
   kernel.traits.set("connection_state", "connected");
   if (options.commLive !== undefined) (kernel as unknown as { comm_live: boolean }).comm_live = options.commLive;
   const invoker = new Invoker(kernel, options.timeoutMs);

@@ -24,10 +24,10 @@ afterEach(() => {
 
 function setup(count = 30, traits: Record<string, unknown> = {}, pageSize = 20) {
   const kernel = new FakeKernel(count);
-  kernel.traits.set("self_info", { userId: "ada", displayName: "Ada Lovelace", permissions: { canPin: true } });
-  kernel.traits.set("participants", [{ userId: "bob", displayName: "Bob" }]);
+  kernel.traits.set("self_info", { user_id: "ada", display_name: "Ada Lovelace", permissions: { can_pin: true } });
+  kernel.traits.set("participants", [{ user_id: "bob", display_name: "Bob" }]);
   kernel.traits.set("connection_state", "connected");
-  kernel.traits.set("limits", { maxTextLength: 50, maxUploadBytes: null });
+  kernel.traits.set("limits", { max_text_length: 50, max_upload_bytes: null });
   kernel.traits.set("title", "Standup");
   kernel.traits.set("media_mode", "auto");
   for (const [k, v] of Object.entries(traits)) kernel.traits.set(k, v);
@@ -309,7 +309,7 @@ describe("the chat panel", () => {
 describe("the anywidget entry", () => {
   it("wires the comm in initialize and cleans up views and the model", async () => {
     const kernel = new FakeKernel(4);
-    kernel.traits.set("self_info", { userId: "ada", displayName: "Ada", permissions: {} });
+    kernel.traits.set("self_info", { user_id: "ada", display_name: "Ada", permissions: {} });
     const experimental = { invoke: vi.fn() };
     const disposeModel = await widget.initialize({ model: kernel as never, experimental });
     expect(kernel.onCount).toBe(1);

@@ -89,7 +89,7 @@ describe("liveness", () => {
 describe("the panel's connection", () => {
   function mount(traits: Record<string, unknown>) {
     const kernel = new FakeKernel(3);
-    kernel.traits.set("self_info", { userId: "ada", displayName: "Ada", permissions: {} });
+    kernel.traits.set("self_info", { user_id: "ada", display_name: "Ada", permissions: {} });
     for (const [k, v] of Object.entries(traits)) kernel.traits.set(k, v);
     const invoker = new Invoker(kernel);
     const el = document.body.appendChild(document.createElement("div"));
@@ -101,7 +101,7 @@ describe("the panel's connection", () => {
   it("shows a failed connection's reason and sends reconnect from its button", async () => {
     const { kernel, panel } = mount({
       connection_state: "failed",
-      connection_detail: { state: "failed", attempt: 0, nextAttemptAt: null, reason: "the token was revoked" },
+      connection_detail: { state: "failed", attempt: 0, next_attempt_at: null, reason: "the token was revoked" },
     });
     await vi.waitFor(() => expect(panel.status.text).toBe("Could not connect: the token was revoked"));
     expect(panel.status.reconnectButton.hidden).toBe(false);

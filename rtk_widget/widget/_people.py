@@ -21,13 +21,13 @@ def self_info(meeting: Meeting) -> SelfInfo:
     me = meeting.self
     permissions = me.permissions
     return {
-        "userId": me.user_id,
-        "displayName": me.name,
+        "user_id": me.user_id,
+        "display_name": me.name,
         "permissions": {
-            "canPin": permissions.can_pin,
-            "canSend": permissions.public_can_send and permissions.public_text,
-            "canSendFiles": permissions.public_can_send and permissions.public_files,
-            "canSendPrivate": permissions.private_can_send,
+            "can_pin": permissions.can_pin,
+            "can_send": permissions.public_can_send and permissions.public_text,
+            "can_send_files": permissions.public_can_send and permissions.public_files,
+            "can_send_private": permissions.private_can_send,
         },
     }
 
@@ -38,14 +38,14 @@ def connection_detail(info: ConnectionInfo) -> ConnectionDetail:
     return {
         "state": info.state.value,
         "attempt": info.attempt,
-        "nextAttemptAt": None if next_at is None else round(next_at * 1000),
+        "next_attempt_at": None if next_at is None else round(next_at * 1000),
         "reason": info.reason,
     }
 
 
 def participants(meeting: Meeting) -> list[Participant]:
     """The ``participants`` trait: everyone else who is joined."""
-    return [{"userId": peer.user_id, "displayName": peer.name} for peer in meeting.participants.joined]
+    return [{"user_id": peer.user_id, "display_name": peer.name} for peer in meeting.participants.joined]
 
 
 class PeopleTraits:

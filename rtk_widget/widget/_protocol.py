@@ -274,37 +274,40 @@ UPSERT: Final = "upsert"
 REMOVE: Final = "remove"
 
 # ----- synced traits -----
+# Their values are Python data a notebook reads (``widget.participants``), so their keys are
+# snake_case like the rest of the Python API; the front end's readers (js/src/traits.ts) map
+# them to its own camelCase types.
 
 
 class Permissions(TypedDict):
     """What this participant's preset allows."""
 
-    canPin: bool
-    canSend: bool
-    canSendFiles: bool
-    canSendPrivate: bool
+    can_pin: bool
+    can_send: bool
+    can_send_files: bool
+    can_send_private: bool
 
 
 class SelfInfo(TypedDict):
     """The ``self_info`` trait: this participant."""
 
-    userId: str
-    displayName: str
+    user_id: str
+    display_name: str
     permissions: Permissions
 
 
 class Participant(TypedDict):
     """One entry of the ``participants`` trait: someone else in the meeting."""
 
-    userId: str
-    displayName: str
+    user_id: str
+    display_name: str
 
 
 class Limits(TypedDict):
     """The ``limits`` trait: what the panel checks before sending."""
 
-    maxTextLength: int
-    maxUploadBytes: int | None
+    max_text_length: int
+    max_upload_bytes: int | None
 
 
 class ConnectionDetail(TypedDict):
@@ -313,10 +316,18 @@ class ConnectionDetail(TypedDict):
     state: str
     attempt: int
     """The reconnection attempt of the current outage (0 while connected)."""
-    nextAttemptAt: int | None
+    next_attempt_at: int | None
     """While waiting to retry: when the next attempt starts, in milliseconds since the epoch."""
     reason: str | None
     """Why the connection dropped or failed, when known."""
+
+
+class LastError(TypedDict):
+    """The ``last_error`` trait: the latest failure worth showing."""
+
+    code: str
+    message: str
+    retry_after_ms: NotRequired[int]
 
 
 MediaMode: TypeAlias = Literal["auto", "kernel", "direct"]
@@ -329,7 +340,7 @@ class ChatTraits(TypedDict):
     connection_detail: ConnectionDetail
     self_info: SelfInfo | None
     participants: list[Participant]
-    last_error: ErrorPayload | None
+    last_error: LastError | None
     limits: Limits
     title: str
     media_mode: MediaMode

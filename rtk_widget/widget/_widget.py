@@ -72,16 +72,16 @@ class ChatWidget(anywidget.AnyWidget):
     connection_state = traitlets.Unicode("idle", read_only=True).tag(sync=True)
     """The meeting's connection: idle, connecting, connected, reconnecting, disconnected or failed."""
     self_info = traitlets.Dict(allow_none=True, default_value=None, read_only=True).tag(sync=True)
-    """This participant: ``{userId, displayName, permissions}``; permissions are
-    ``{canPin, canSend, canSendFiles, canSendPrivate}``."""
+    """This participant: ``{user_id, display_name, permissions}``; permissions are
+    ``{can_pin, can_send, can_send_files, can_send_private}``."""
     participants = traitlets.List(traitlets.Dict(), read_only=True).tag(sync=True)
-    """Everyone else in the meeting: ``[{userId, displayName}]``."""
+    """Everyone else in the meeting: ``[{user_id, display_name}]``."""
     last_error = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
-    """The latest failure worth showing: ``{code, message, retryAfterMs?}`` or None."""
+    """The latest failure worth showing: ``{code, message, retry_after_ms?}`` or None."""
     limits = traitlets.Dict(read_only=True).tag(sync=True)
-    """``{maxTextLength, maxUploadBytes}`` the panel checks before sending."""
+    """``{max_text_length, max_upload_bytes}`` the panel checks before sending."""
     connection_detail = traitlets.Dict(read_only=True).tag(sync=True)
-    """``{state, attempt, nextAttemptAt (epoch ms or None), reason (str or None)}``: what the
+    """``{state, attempt, next_attempt_at (epoch ms or None), reason (str or None)}``: what the
     status line says while reconnecting or after a failure."""
     height = traitlets.Union([traitlets.Unicode(), traitlets.Int()], default_value="480px").tag(sync=True)
     """The panel's height: a CSS length (``"60vh"``, ``"480px"``) or an int of pixels."""
@@ -127,7 +127,7 @@ class ChatWidget(anywidget.AnyWidget):
         self._handlers = RequestHandlers(self._port, self._feed, self._send_from_any_thread)
         self.set_trait(
             "limits",
-            {"maxTextLength": self._port.max_text_length, "maxUploadBytes": self._port.max_upload_bytes},
+            {"max_text_length": self._port.max_text_length, "max_upload_bytes": self._port.max_upload_bytes},
         )
         self.on_msg(self._on_custom_msg)
         self._feed.start()

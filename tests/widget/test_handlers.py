@@ -110,7 +110,7 @@ def test_new_messages_are_pushed_as_numbered_deltas(widget, recorder, bob):
 def test_send_edit_pin_unpin_delete(widget, recorder):
     sent = response_of(recorder, request(widget, "send", {"text": "from the panel"}))["message"]
     assert sent["text"] == "from the panel"
-    assert sent["userId"] == widget.self_info["userId"]
+    assert sent["userId"] == widget.self_info["user_id"]
     Watch(widget).wait_for(lambda ms: [m.id for m in ms] == [sent["id"]])
 
     edited = response_of(recorder, request(widget, "edit", {"messageId": sent["id"], "text": "changed"}))
@@ -251,7 +251,7 @@ def test_participant_without_pin_permission_gets_forbidden(bob):
     chat.send = recorder  # type: ignore[method-assign]
     try:
         message = chat.send_text("pin me")
-        assert chat.self_info["permissions"]["canPin"] is False
+        assert chat.self_info["permissions"]["can_pin"] is False
         assert error_of(recorder, request(chat, "pin", {"messageId": message.id}))["code"] == "forbidden"
     finally:
         chat.close()
@@ -288,10 +288,10 @@ def test_height_takes_pixels_or_a_css_length(ada, widget):
 
 
 def test_connection_detail_follows_the_meeting(widget, ada):
-    connected = {"state": "connected", "attempt": 0, "nextAttemptAt": None, "reason": None}
+    connected = {"state": "connected", "attempt": 0, "next_attempt_at": None, "reason": None}
     assert widget.connection_detail == connected
     states = Watch(widget, "connection_detail")
     ada.drop_connection()
     states.wait_for(lambda detail: detail["state"] == "connected" and len(states.changes) >= 2)
     assert states.changes[0]["state"] == "reconnecting"
-    assert all(set(change) == {"state", "attempt", "nextAttemptAt", "reason"} for change in states.changes)
+    assert all(set(change) == {"state", "attempt", "next_attempt_at", "reason"} for change in states.changes)

@@ -140,12 +140,12 @@ def test_synced_state_holds_no_token_and_no_chat_content(widget, ada, bob):
 
 def test_small_traits_describe_the_meeting(widget, ada, bob):
     Watch(widget, "participants").wait_for(lambda people: len(people) == 1)
-    assert widget.participants == [{"userId": bob.self.user_id, "displayName": "Bob"}]
-    assert widget.self_info["userId"] == ada.self.user_id
-    assert widget.self_info["permissions"]["canPin"] is True
+    assert widget.participants == [{"user_id": bob.self.user_id, "display_name": "Bob"}]
+    assert widget.self_info["user_id"] == ada.self.user_id
+    assert widget.self_info["permissions"]["can_pin"] is True
     assert widget.connection_state == "connected"
     assert widget.title == ada.title
-    assert widget.limits["maxTextLength"] == ada.chat.max_text_limit
+    assert widget.limits["max_text_length"] == ada.chat.max_text_limit
 
 
 def test_rejects_unknown_constructor_arguments(ada):
