@@ -16,7 +16,7 @@ if TYPE_CHECKING:
         Message,
         TextMessage,
     )
-    from rtk_widget.widget import ChatWidget
+    from rtk_widget.widget import ChatWidget, ReplayWidget
 
 try:
     __version__ = version("rtk-widget")
@@ -33,12 +33,12 @@ def __getattr__(name: str) -> Any:
         from rtk_widget import client
 
         return getattr(client, name)
-    if name == "ChatWidget":
-        from rtk_widget.widget import ChatWidget
+    if name in ("ChatWidget", "ReplayWidget"):
+        from rtk_widget import widget
 
-        return ChatWidget
+        return getattr(widget, name)
     raise AttributeError(f"module 'rtk_widget' has no attribute {name!r}")
 
 
 __all__ = ["ChatError", "ChatUpdateEvent", "ChatWidget", "ConnectionState", "FileMessage", "ImageMessage",
-           "Meeting", "Message", "TextMessage", "__version__"]
+           "Meeting", "Message", "ReplayWidget", "TextMessage", "__version__"]

@@ -186,6 +186,32 @@ export interface RemoveDelta {
   id: string;
 }
 
+/** The `replay` trait of a `ReplayWidget` (set by Python): the session and where the reveal is. */
+export interface ReplayState {
+  /** How many messages the session has. */
+  count: number;
+  /** The session's first message time, in milliseconds since the epoch (0 for an empty session). */
+  start_ms: number;
+  /** Its last message time. */
+  end_ms: number;
+  /** The time of the latest revealed message (`start_ms` when none is revealed). */
+  at_ms: number;
+}
+
+/**
+ * The synced traits a `ReplayWidget` adds to those of `ChatTraits` it keeps; a panel whose
+ * model has `replay` is read-only: no composer, replay controls instead.
+ */
+export interface ReplayTraits {
+  replay: ReplayState;
+  /** How many messages are revealed, in chat order (0 to `replay.count`); both sides write it. */
+  replay_position: number;
+  /** Whether the kernel reveals the next messages on the session's clock; both sides write it. */
+  replay_playing: boolean;
+  /** How many times faster than the session the reveal runs; both sides write it. */
+  replay_speed: number;
+}
+
 /**
  * Scroll every view to a message; `order` tells one not loaded yet from one
  * whose delta is still on its way.

@@ -14,7 +14,7 @@ import concurrent.futures
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from rtk_widget.client.messages import Message
 
@@ -38,6 +38,44 @@ MAX_LOCAL_ID = 128
 Reply = Callable[[dict[str, Any], list[bytes]], None]
 Answer = tuple[dict[str, Any], list[bytes]]
 """A response and its binary buffers."""
+
+
+READ_KINDS: Final[frozenset[str]] = frozenset({p.PAGE, p.PINNED, p.CATCH_UP, p.PING})
+"""Requests answered from the feed alone, at once (a read-only replay answers only these)."""
+
+
+def answer_read(feed: ChatFeed, kind: str, msg: dict[str, Any]) -> Any:
+    """The response to a request of a kind in :data:`READ_KINDS`, read from ``feed``."""
+    if kind == p.PAGE:
+        return _page(feed, parse(p.PageRequest, msg))
+    if kind == p.CATCH_UP:
+        return _catch_up(feed, parse(p.CatchUpRequest, msg))
+    if kind == p.PINNED:
+        messages, feed_seq = feed.pinned()
+        return {"messages": messages, "feedSeq": feed_seq}
+    return {}
+
+
+def _page(feed: ChatFeed, request: p.PageRequest) -> p.PageResponse:
+    limit = request["limit"]
+    if not 1 <= limit <= MAX_PAGE:
+        raise RequestError("invalid", f"'limit' must be between 1 and {MAX_PAGE}, got {limit}")
+    # The key's presence picks the direction: `after: null` reads forwards from the oldest.
+    if "after" in request:
+        if request.get("before") is not None:
+            raise RequestError("invalid", "give 'before' or 'after', not both")
+        messages, has_more, feed_seq = feed.page_after(request["after"], limit)
+    else:
+        messages, has_more, feed_seq = feed.page_before(request.get("before"), limit)
+    return {"messages": messages, "hasMore": has_more, "feedSeq": feed_seq}
+
+
+def _catch_up(feed: ChatFeed, request: p.CatchUpRequest) -> p.CatchUpResponse:
+    caught_up = feed.since(request["after"])
+    if caught_up is None:
+        return {"reset": True}
+    deltas, feed_seq = caught_up
+    return {"deltas": deltas, "feedSeq": feed_seq}
 
 
 class RequestHandlers:
@@ -84,19 +122,12 @@ class RequestHandlers:
             future.cancel()
 
     def _dispatch(self, kind: str, request_id: str, msg: dict[str, Any], buffers: list[bytes]) -> None:
-        if kind == p.PAGE:
-            self._respond(kind, request_id, self._page(parse(p.PageRequest, msg)))
-        elif kind == p.PINNED:
-            messages, feed_seq = self.feed.pinned()
-            self._respond(kind, request_id, {"messages": messages, "feedSeq": feed_seq})
-        elif kind == p.CATCH_UP:
-            self._respond(kind, request_id, self._catch_up(parse(p.CatchUpRequest, msg)))
+        if kind in READ_KINDS:
+            self._respond(kind, request_id, answer_read(self.feed, kind, msg))
         elif kind == p.UPLOAD_CHUNK:
             self._respond(kind, request_id, self._upload_chunk(parse(p.UploadChunkRequest, msg), buffers))
         elif kind == p.SEND:
             self._send(request_id, parse(p.SendRequest, msg))
-        elif kind == p.PING:
-            self._respond(kind, request_id, {})
         elif kind == p.RECONNECT:
             self._run(kind, request_id, _empty_reply(self.port.reconnect()))
         elif kind == p.MEDIA:
@@ -106,26 +137,6 @@ class RequestHandlers:
             self._run(kind, request_id, _message_reply(self.port.edit_text(edit["messageId"], edit["text"])))
         else:
             self._run(kind, request_id, self._message_call(kind, parse(p.MessageIdRequest, msg)["messageId"]))
-
-    def _page(self, request: p.PageRequest) -> p.PageResponse:
-        limit = request["limit"]
-        if not 1 <= limit <= MAX_PAGE:
-            raise RequestError("invalid", f"'limit' must be between 1 and {MAX_PAGE}, got {limit}")
-        # The key's presence picks the direction: `after: null` reads forwards from the oldest.
-        if "after" in request:
-            if request.get("before") is not None:
-                raise RequestError("invalid", "give 'before' or 'after', not both")
-            messages, has_more, feed_seq = self.feed.page_after(request["after"], limit)
-        else:
-            messages, has_more, feed_seq = self.feed.page_before(request.get("before"), limit)
-        return {"messages": messages, "hasMore": has_more, "feedSeq": feed_seq}
-
-    def _catch_up(self, request: p.CatchUpRequest) -> p.CatchUpResponse:
-        caught_up = self.feed.since(request["after"])
-        if caught_up is None:
-            return {"reset": True}
-        deltas, feed_seq = caught_up
-        return {"deltas": deltas, "feedSeq": feed_seq}
 
     def _upload_chunk(self, request: p.UploadChunkRequest, buffers: list[bytes]) -> p.UploadChunkResponse:
         if len(buffers) != 1:

@@ -351,6 +351,32 @@ class ChatTraits(TypedDict):
     front end saves is what makes marimo re-run cells that read the widget."""
 
 
+class ReplayState(TypedDict):
+    """The ``replay`` trait of a ``ReplayWidget`` (set by Python): the session and where the reveal is."""
+
+    count: int
+    """How many messages the session has."""
+    start_ms: int
+    """The session's first message time, in milliseconds since the epoch (0 for an empty session)."""
+    end_ms: int
+    """Its last message time."""
+    at_ms: int
+    """The time of the latest revealed message (``start_ms`` when none is revealed)."""
+
+
+class ReplayTraits(TypedDict):
+    """The synced traits a ``ReplayWidget`` adds to those of ``ChatTraits`` it keeps; a panel whose
+    model has ``replay`` is read-only: no composer, replay controls instead."""
+
+    replay: ReplayState
+    replay_position: int
+    """How many messages are revealed, in chat order (0 to ``replay.count``); both sides write it."""
+    replay_playing: bool
+    """Whether the kernel reveals the next messages on the session's clock; both sides write it."""
+    replay_speed: float
+    """How many times faster than the session the reveal runs; both sides write it."""
+
+
 def response_kind(kind: str) -> str:
     """Return the reply kind for a request kind."""
     return kind + RESPONSE_SUFFIX

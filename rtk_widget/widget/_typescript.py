@@ -94,7 +94,7 @@ class _Renderer:
         if origin is list:
             item = self.ts(get_args(hint)[0])
             return f"({item})[]" if " | " in item else f"{item}[]"
-        names = {str: "string", int: "number", bool: "boolean", type(None): "null"}
+        names = {str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
         if hint in names:
             return names[hint]
         raise TypeError(f"no TypeScript for {hint!r}")
@@ -158,7 +158,7 @@ class _Guards:
             return f"(Array.isArray({value}) && {value}.every((item: unknown) => {item}))"
         if hint is type(None):
             return f"{value} === null"
-        names = {str: "string", int: "number", bool: "boolean"}
+        names = {str: "string", int: "number", float: "number", bool: "boolean"}
         return f'typeof {value} === "{names[hint]}"'
 
     def function(self, name: str, hint: Any) -> str:
@@ -195,6 +195,7 @@ def render() -> str:
     renderer.collect(p.CancelRequest)
     renderer.collect(p.ErrorPayload)
     renderer.collect(p.ChatTraits)
+    renderer.collect(p.ReplayTraits)
     docs = _field_docs()
     constants = {name: value for name, value in vars(p).items() if name.isupper() and isinstance(value, str)}
     kind_names = {value: name for name, value in constants.items() if value in p.REQUEST_KINDS | p.PUSH_KINDS}
