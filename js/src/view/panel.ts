@@ -23,6 +23,7 @@ import { Lightbox } from "./lightbox";
 import { PinnedBar } from "./pinned-bar";
 import { Liveness } from "./liveness";
 import { StatusArea } from "./status";
+import { ReplayControls, asReplayModel } from "./replay-controls";
 
 export interface PanelDeps {
   model: TraitSource;
@@ -37,6 +38,8 @@ export interface Panel {
   root: HTMLElement;
   feed: Feed;
   composer: Composer;
+  /** A past session's replay controls, shown instead of the composer (null for a live chat). */
+  replay: ReplayControls | null;
   status: StatusArea;
   pinned: PinnedBar;
   lightbox: Lightbox;
@@ -121,11 +124,15 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
     onRejectFile: (message) => showError({ code: "upload_refused", message }),
   });
 
-  const root = h("section", { className: "rtkw-root", attrs: { "aria-label": "Meeting chat" } }, [
+  // A past session (ReplayWidget) is read-only: replay controls where the composer would be.
+  const replayModel = asReplayModel(model);
+  const replay = replayModel ? new ReplayControls(replayModel) : null;
+  const label = replay ? "Past meeting chat (replay)" : "Meeting chat";
+  const root = h("section", { className: "rtkw-root", attrs: { "aria-label": label } }, [
     h("header", { className: "rtkw-top" }, [title, status.el]),
     pinned.el,
     feed.el,
-    composer.el,
+    replay ? replay.el : composer.el,
   ]);
   el.appendChild(root);
 
@@ -222,7 +229,7 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
 
   // Dropping or pasting files onto the panel attaches them to the draft.
   listeners.on(root, "dragover", (event) => {
-    if (event.dataTransfer?.types.includes("Files")) {
+    if (!replay && event.dataTransfer?.types.includes("Files")) {
       event.preventDefault();
       root.classList.add("rtkw-dropping");
     }
@@ -233,14 +240,14 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
   listeners.on(root, "drop", (event) => {
     root.classList.remove("rtkw-dropping");
     const files = [...(event.dataTransfer?.files ?? [])];
-    if (files.length === 0) return;
+    if (files.length === 0 || replay) return;
     event.preventDefault();
     composer.addFiles(files);
     composer.focus();
   });
   listeners.on(root, "paste", (event) => {
     const files = [...(event.clipboardData?.files ?? [])];
-    if (files.length === 0) return;
+    if (files.length === 0 || replay) return;
     event.preventDefault();
     composer.addFiles(files);
   });
@@ -254,6 +261,7 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
     root,
     feed,
     composer,
+    replay,
     status,
     pinned,
     lightbox,
@@ -262,6 +270,7 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
       lightbox.close();
       feed.destroy();
       composer.destroy();
+      replay?.destroy();
       pinned.destroy();
       status.destroy();
       root.remove();

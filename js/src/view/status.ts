@@ -16,6 +16,7 @@ const CONNECTION_WORDS: Record<string, string> = {
   disconnected: "Left the meeting — create a new Meeting and widget to chat again",
   closed: "Chat closed — create a new widget to chat again",
   failed: "Could not connect",
+  replay: "Past session, read-only",
   [NO_KERNEL]: "Not connected — run the cell to reconnect",
 };
 
