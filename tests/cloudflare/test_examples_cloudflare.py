@@ -43,4 +43,8 @@ def test_the_cloudflare_tour_runs_offline(tmp_path, monkeypatch):
     for expected in ("Welcome to the Cloudflare tour", "Bob", "Hi Ada, the numbers are in"):
         assert expected in frame
     assert text_of(code[5]) == "('Ada', \"Great, let's look at them after the call\")"
+    # The replay panel: the session fetched through the SDK, then moved from Python.
+    assert "3 of 3 messages shown" in text_of(code[6])
+    assert text_of(code[7]) == "(['Welcome to the Cloudflare tour'], 3)"
+    assert text_of(code[8]).startswith("(True, 'Past session, ")
     assert "eyJ" not in json.dumps(nb)  # no participant token anywhere in the executed notebook
