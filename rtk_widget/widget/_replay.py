@@ -242,9 +242,8 @@ class ReplayWidget(anywidget.AnyWidget):
             self._stop_timer()
             return
         if self.replay_position >= len(self._session):
-            self.replay_position = 0  # starting over schedules the first step
-        else:
-            self._schedule()
+            self.replay_position = 0  # from the end: start over
+        self._schedule()  # an empty session stops playing at once
 
     def _on_speed(self, _change: dict[str, Any]) -> None:
         if self.replay_playing:

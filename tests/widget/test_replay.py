@@ -244,3 +244,15 @@ def test_the_replay_syncs_declared_traits_only():
     replay_traits = set(_protocol.ReplayTraits.__annotations__)
     assert replay_traits <= synced
     assert synced - replay_traits <= set(_protocol.ChatTraits.__annotations__)
+
+
+def test_an_empty_session_opens_and_stops_playing_at_once(recorder):
+    replay = opened([], recorder)
+    try:
+        assert replay.title == "Past session (no messages)"
+        assert replay.replay == {"count": 0, "start_ms": 0, "end_ms": 0, "at_ms": 0}
+        replay.play()
+        assert not replay.replay_playing
+        assert page(replay, recorder) == []
+    finally:
+        replay.close()
