@@ -139,9 +139,11 @@ def test_play_reveals_the_messages_in_order_and_stops_at_the_end(replay):
     revealed = [ids(m) for m in watch.changes]
     assert revealed == [["m1", "m2", "m3", "m4"][:n] for n in range(1, 5)]
     # Play at the end starts again from the first message.
+    positions: list[int] = []
+    replay.observe(lambda change: positions.append(change["new"]), "replay_position")
     replay.play()
     assert replay.replay_playing
-    assert len(replay.messages) <= 1
+    assert positions[0] == 0
     replay.pause()
     paused_at = replay.replay_position
     replay.seek(paused_at)
