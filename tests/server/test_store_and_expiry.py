@@ -48,10 +48,11 @@ def server_config() -> ServerConfig:
 async def test_live_socket_is_closed_when_its_token_expires(server, make_meeting):
     meeting, (ada,) = await make_meeting("ada")
     issuer: TokenIssuer = server.parts.tokens
-    short = issuer.issue(meeting["id"], ada["id"], ttl_s=1)
+    # exp is whole seconds after a whole-second iat: ttl_s=2 leaves at least one second to join.
+    short = issuer.issue(meeting["id"], ada["id"], ttl_s=2)
     client = await ProtoClient.connect(server.base_url, ada, meeting["id"], token=short)
     await client.join()
-    closed = await client.wait_closed(within=5)
+    closed = await client.wait_closed(within=8)
     assert closed.rcvd.code == 4001
     assert closed.rcvd.reason == "token expired"
 

@@ -45,7 +45,10 @@ export class UnreadBeacon {
 
   /** Whether the watched element is (at least a quarter) in the window. */
   get inView(): boolean {
-    return this.visible;
+    // The observer reports a frame late: messages arriving just after the reader scrolled away
+    // would count as seen. Its answer (which knows about clipping ancestors) holds unless the
+    // element is plainly outside the window right now.
+    return this.visible && !this.outsideWindow();
   }
 
   setCount(count: number): void {
@@ -59,8 +62,16 @@ export class UnreadBeacon {
     this.el.remove();
   }
 
+  private outsideWindow(): boolean {
+    const view = this.watched.ownerDocument.defaultView;
+    const rect = this.watched.getBoundingClientRect();
+    if (!view || rect.height <= 0) return false; // not laid out: nothing to go by
+    const shown = Math.min(rect.bottom, view.innerHeight) - Math.max(rect.top, 0);
+    return shown < 0.25 * rect.height;
+  }
+
   private render(): void {
-    const show = this.count > 0 && !this.visible;
+    const show = this.count > 0 && !this.inView;
     this.el.hidden = !show;
     if (!show) return;
     // Attached only while shown: a panel in view adds nothing to the page.
