@@ -103,20 +103,21 @@ class ReplayWidget(anywidget.AnyWidget):
         self._session: tuple[Message, ...] = tuple(session)
         self._times = [m.time_ms for m in session]
         self._lock = threading.RLock()
-        self._shown = 0
         self._timer: threading.Timer | None = None
+        # The opening position is in the store before the panel asks for pages: no deltas for it.
+        self._shown = len(session) if position is None else self._index_of(position)
         dispatcher = default_dispatcher()
         self._events = EventEmitter(dispatcher)
-        self._feed = ChatFeed(MessageStore(), self._events, dispatcher, push=self._push,
+        self._feed = ChatFeed(_store_of(session[: self._shown]), self._events, dispatcher, push=self._push,
                               show=self._show_messages, report=self._report_failure)
-        self._state(0)
+        self._state(self._shown)
+        self.replay_position = self._shown
         self.replay_speed = speed
         self.on_msg(self._on_custom_msg)
         self._feed.start()
         self.observe(self._on_position, "replay_position")
         self.observe(self._on_playing, "replay_playing")
         self.observe(self._on_speed, "replay_speed")
-        self.seek(len(session) if position is None else position)
 
     @classmethod
     def from_session(cls, session_id: str, *, title: str | None = None, height: str | int = "480px",
@@ -219,9 +220,7 @@ class ReplayWidget(anywidget.AnyWidget):
             elif count < shown:
                 # A store remembers deletions (so a late copy cannot revive a message); going back
                 # starts a fresh one holding the earlier messages, and the panel gets the removals.
-                fresh = MessageStore()
-                for message in self._session[:count]:
-                    fresh.apply(message)
+                fresh = _store_of(self._session[:count])
                 self._feed.store = fresh
                 for message in reversed(self._session[count:shown]):
                     self._events.emit("chatUpdate", ChatUpdateEvent("delete", message, fresh))
@@ -318,6 +317,13 @@ class ReplayWidget(anywidget.AnyWidget):
 
     def _repr_keys(self) -> Any:
         return (key for key in super()._repr_keys() if key not in ("messages", "pinned"))
+
+
+def _store_of(messages: Sequence[Message]) -> MessageStore:
+    store = MessageStore()
+    for message in messages:
+        store.apply(message)
+    return store
 
 
 def _title(session: Sequence[Message]) -> str:

@@ -258,3 +258,14 @@ def test_an_empty_session_opens_and_stops_playing_at_once(recorder):
         assert page(replay, recorder) == []
     finally:
         replay.close()
+
+
+def test_the_opening_position_is_read_as_pages_not_sent_as_deltas(recorder):
+    replay = opened(SESSION, recorder, position=timedelta(seconds=9))
+    try:
+        assert ids(replay.messages) == ["m1", "m2", "m3"]
+        assert page(replay, recorder) == ["m1", "m2", "m3"]
+        caught_up = recorder.reply(request(replay, "catch-up", {"after": 0}))["response"]
+        assert caught_up == {"deltas": [], "feedSeq": 0}
+    finally:
+        replay.close()
