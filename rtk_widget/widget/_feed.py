@@ -121,6 +121,24 @@ class ChatFeed:
         self.dispatcher.flush()
         self.show_now()
 
+    def replace_store(self, store: MessageStore) -> None:
+        """Show ``store`` from now on, and have the panel reload rather than follow a delta per
+        message (a replay jumping far). Changes queued before are still numbered and pushed first."""
+        self.store = store
+        self.dispatcher.dispatch(self._restart_numbering, None)
+        self.show_now()
+
+    def _restart_numbering(self, _: object = None) -> None:
+        self._flush()
+        with self._lock:
+            # Past the panel's feedSeq + 1, with no deltas kept for the gap: its catch-up gets a
+            # reset, and it reloads the newest page and the pinned list from the new store.
+            self._seq += 2
+            self._ring.clear()
+            first = self._seq
+        if not self._stopped:
+            self._push({"kind": DELTAS, "first": first, "items": []})
+
     # ----- reading, for the request handlers -----
 
     @property

@@ -39,6 +39,9 @@ logger = logging.getLogger("rtk_widget")
 MAX_PAUSE_S = 2.0
 """While playing, a silence in the session lasts at most this long (real seconds, at any speed)."""
 MIN_SPEED, MAX_SPEED = 0.1, 100.0
+RELOAD_AFTER = 200
+"""A move that reveals or hides more messages than this makes the panel reload instead of taking
+a delta per message (dragging across a long session)."""
 READ_ONLY = "this is a replay of a past session: it is read-only"
 
 
@@ -213,7 +216,9 @@ class ReplayWidget(anywidget.AnyWidget):
         with self._lock:
             shown, self._shown = self._shown, count
             store = self._feed.store
-            if count > shown:
+            if abs(count - shown) > RELOAD_AFTER:
+                self._feed.replace_store(_store_of(self._session[:count]))
+            elif count > shown:
                 for message in self._session[shown:count]:
                     store.apply(message)
                     self._events.emit("chatUpdate", ChatUpdateEvent("add", message, store))

@@ -127,6 +127,12 @@ def test_the_scrubber_moves_back_and_forth_and_python_sees_it(replay_page):
     run_in_kernel(page, "replay.seek(timedelta(seconds=12))")
     page.wait_for_function(f"() => ({ROW_KEYS})().join() === {','.join(IDS[:4])!r}")
     assert scrubber.input_value() == "4"
+    # A long jump reloads the panel instead of sending a delta per message (made long here).
+    run_in_kernel(page, "import rtk_widget.widget._replay as replay_module; replay_module.RELOAD_AFTER = 2")
+    run_in_kernel(page, "replay.seek(0)")
+    page.wait_for_function(f"() => ({ROW_KEYS})().length === 0")
+    run_in_kernel(page, "replay.seek(6)")
+    page.wait_for_function(f"() => ({ROW_KEYS})().join() === {','.join(IDS)!r}")
 
 
 def test_the_controls_hold_their_layout_from_260_to_800_px(replay_page):

@@ -269,3 +269,21 @@ def test_the_opening_position_is_read_as_pages_not_sent_as_deltas(recorder):
         assert caught_up == {"deltas": [], "feedSeq": 0}
     finally:
         replay.close()
+
+
+def test_a_long_jump_makes_the_panel_reload_instead_of_a_delta_per_message(recorder):
+    long_session = [said(i, f"line {i}", i) for i in range(1, 451)]
+    replay = opened(long_session, recorder, position=0)
+    try:
+        replay.seek(450)
+        marker, _ = recorder.wait(lambda c: c.get("kind") == "deltas")
+        assert marker["items"] == []  # a gap the panel cannot fill from deltas ...
+        assert recorder.reply(request(replay, "catch-up", {"after": 0}))["response"] == {"reset": True}
+        assert page(replay, recorder)[-1] == "m450"  # ... so it reloads from the store
+        replay.seek(440)  # a short move is deltas again, numbered after the gap
+        recorder.wait(lambda c: c.get("kind") == "deltas" and len(c["items"]) == 10)
+        caught_up = recorder.reply(request(replay, "catch-up", {"after": marker["first"]}))["response"]
+        assert [d["id"] for d in caught_up["deltas"]] == [f"m{i}" for i in range(450, 440, -1)]
+        assert len(replay.messages) == 440
+    finally:
+        replay.close()
