@@ -101,8 +101,8 @@ export class ReplayControls {
     const position = Math.min(count(this.model.get("replay_position")), replay.count);
     const playing = this.model.get("replay_playing") === true;
 
+    // The label says what a press does (a toggle with a changing label would confuse aria-pressed).
     this.playButton.textContent = playing ? "Pause" : position >= replay.count && replay.count > 0 ? "Replay" : "Play";
-    this.playButton.setAttribute("aria-pressed", String(playing));
 
     this.scrubber.max = String(replay.count);
     this.scrubber.value = String(position);
