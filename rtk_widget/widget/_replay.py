@@ -207,13 +207,16 @@ class ReplayWidget(anywidget.AnyWidget):
     def _check_height(self, proposal: dict[str, Any]) -> str | int:
         return css_height(proposal["value"])
 
-    def _on_position(self, change: dict[str, Any]) -> None:
-        self._reveal(change["new"])
+    def _on_position(self, _change: dict[str, Any]) -> None:
+        self._reveal()
         if self.replay_playing:
             self._schedule()
 
-    def _reveal(self, count: int) -> None:
+    def _reveal(self) -> None:
         with self._lock:
+            # The trait as it is now, not as the change said: a clock step and a seek from another
+            # thread may both have set it, and what is shown must match what it says last.
+            count = self.replay_position
             shown, self._shown = self._shown, count
             store = self._feed.store
             if abs(count - shown) > RELOAD_AFTER:
@@ -269,8 +272,9 @@ class ReplayWidget(anywidget.AnyWidget):
 
     def _step(self, expected: int) -> None:
         # On the dispatcher (the kernel's thread in Jupyter); a seek since the timer started wins.
-        if self.replay_playing and self._shown == expected:
-            self.replay_position = expected + 1
+        with self._lock:
+            if self.replay_playing and self._shown == expected:
+                self.replay_position = expected + 1
 
     def _stop_timer(self) -> None:
         with self._lock:
