@@ -105,6 +105,36 @@ def test_a_participant_named_like_you_is_told_apart(state_page):
     assert len(set(tags)) == 2, tags  # two different people, two different tags
 
 
+def test_keys_on_a_message_are_the_panels_not_the_notebooks(state_page):
+    page = state_page
+    page.locator(".rtkw-root .rtkw-scroller").evaluate("(s) => { s.scrollTop = s.scrollHeight; }")
+    last = page.locator("article.rtkw-row", has_text="I am you")
+    last.click()
+    active_cell = page.evaluate("() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')]"
+                                ".findIndex((c) => c.classList.contains('jp-mod-active'))")
+    assert page.evaluate("() => document.activeElement.textContent.includes('I am you')")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("() => document.activeElement.textContent.includes('I am Ada too')")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("() => document.activeElement.textContent.includes('I am you')")
+    # Keys typed on a message are the panel's: JupyterLab's command mode (where "a" inserts a
+    # cell and "d d" deletes one) never sees them.
+    cells = page.locator(".jp-Notebook .jp-Cell").count()
+    page.keyboard.press("a")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("() => document.activeElement.textContent.includes('I am Ada too')")
+    assert page.locator(".jp-Notebook .jp-Cell").count() == cells
+    assert page.evaluate("() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')]"
+                         ".findIndex((c) => c.classList.contains('jp-mod-active'))") == active_cell
+    composer = page.locator(".rtkw-root textarea")
+    composer.click()
+    page.keyboard.type("ab")
+    page.keyboard.press("ArrowUp")
+    assert composer.input_value() == "ab"
+    composer.fill("")
+    assert page.locator(".jp-Notebook .jp-Cell").count() == cells
+
+
 def test_open_side_shows_the_same_chat_in_the_side_area_driven_both_ways(state_page):
     page = state_page
     run_in_kernel(page, "side = widget.open_side(title='Team chat')")

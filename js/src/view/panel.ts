@@ -18,6 +18,7 @@ import {
   readString,
 } from "../traits";
 import { Composer } from "./composer";
+import { keepKeysInside } from "./host-keys";
 import { Feed, type Viewer } from "./feed";
 import { Lightbox } from "./lightbox";
 import { PinnedBar } from "./pinned-bar";
@@ -135,6 +136,7 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
     replay ? replay.el : composer.el,
   ]);
   el.appendChild(root);
+  keepKeysInside(root);
 
   // A model restored from a saved notebook has its last traits but no comm: nobody will answer.
   let kernelLive = commLive(model);
