@@ -91,7 +91,6 @@ describe("the replay controls", () => {
     expect(controls.el.getAttribute("role")).toBe("group");
     for (const el of [controls.playButton, controls.scrubber, controls.speed]) {
       expect(el.tabIndex).toBe(0);
-      expect(el.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
       expect(el.getAttribute("aria-label") ?? el.textContent).toBeTruthy();
     }
     expect(controls.scrubber.type).toBe("range");

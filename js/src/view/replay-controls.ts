@@ -74,9 +74,7 @@ export class ReplayControls {
     });
     this.time = h("span", { className: "rtkw-replay-time", attrs: { "aria-hidden": "true" } });
     this.speed = h("select", { className: "rtkw-replay-speed", attrs: { "aria-label": "Replay speed" } });
-    // Arrow keys, Home and End belong to the controls, not to JupyterLab's notebook shortcuts:
-    // Lumino looks for a shortcut from the focused element up and stops at this attribute.
-    for (const control of [this.playButton, this.scrubber, this.speed]) control.setAttribute("data-lm-suppress-shortcuts", "true");
+    // Arrow keys, Home and End on the controls stay the panel's (view/host-keys.ts).
     this.el = h("div", { className: "rtkw-replay", attrs: { role: "group", "aria-label": "Replay of a past session" } }, [
       this.playButton,
       this.scrubber,
