@@ -149,6 +149,9 @@ class ReplayWidget(anywidget.AnyWidget):
         start again from the first message."""
         if speed is not None:
             self.replay_speed = speed
+        if not self.replay_playing and self.replay_position >= len(self._session):
+            # Start over before the clock runs, so the rewind is told before any step after it.
+            self.replay_position = 0
         self.replay_playing = True
 
     def pause(self) -> None:
