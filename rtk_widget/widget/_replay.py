@@ -12,16 +12,14 @@ widget shows the same moment and Python can drive it without a browser.
 from __future__ import annotations
 
 import bisect
-import logging
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import anywidget
 import traitlets
 
-from rtk_widget.client.chat_history import MessageStore, MessagesView
+from rtk_widget.client.chat_history import MessageStore
 from rtk_widget.client.chat_state import ChatUpdateEvent
 from rtk_widget.client.events import EventEmitter, default_dispatcher
 from rtk_widget.client.messages import Message
@@ -29,12 +27,9 @@ from rtk_widget.client.messages import Message
 from ._errors import RequestError, error_payload
 from ._feed import ChatFeed
 from ._handlers import READ_KINDS, answer_read
-from ._layout import css_height
-from ._protocol import REQUEST_KINDS, DeltasPush, ReplayState, response_kind
+from ._panel import ChatPanel
+from ._protocol import REQUEST_KINDS, ReplayState, response_kind
 from ._replay_source import replay_messages
-from ._widget import _bundle
-
-logger = logging.getLogger("rtk_widget")
 
 MAX_PAUSE_S = 2.0
 """While playing, a silence in the session lasts at most this long (real seconds, at any speed)."""
@@ -45,7 +40,7 @@ a delta per message (dragging across a long session)."""
 READ_ONLY = "this is a replay of a past session: it is read-only"
 
 
-class ReplayWidget(anywidget.AnyWidget):
+class ReplayWidget(ChatPanel):
     """A past session's chat in the chat panel, read-only, with play/pause, speed and a scrubber.
 
     ``source`` is what the session's chat is in: messages (a list, ``widget.messages``, a
@@ -61,21 +56,10 @@ class ReplayWidget(anywidget.AnyWidget):
     the chat (send, edit, delete, pin, upload) are refused as ``forbidden``.
     """
 
-    _esm = _bundle("widget.js")
-    _css = _bundle("widget.css")
-
-    title = traitlets.Unicode("").tag(sync=True)
-    """The panel's header."""
-    height = traitlets.Union([traitlets.Unicode(), traitlets.Int()], default_value="480px").tag(sync=True)
-    """The panel's height: a CSS length (``"60vh"``, ``"480px"``) or an int of pixels."""
     connection_state = traitlets.Unicode("replay", read_only=True).tag(sync=True)
     """Always ``"replay"``: nothing is connected."""
     media_mode = traitlets.Unicode("direct", read_only=True).tag(sync=True)
     """The browser loads attachments itself (there is no meeting to fetch them through)."""
-    last_error = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
-    """The latest failure worth showing: ``{code, message}`` or None."""
-    seen_feed_seq = traitlets.Int(0).tag(sync=True)
-    """Written by the panel: the feed position it has applied (see ``ChatWidget.seen_feed_seq``)."""
     replay = traitlets.Dict(read_only=True).tag(sync=True)
     """``{count, start_ms, end_ms, at_ms}``: the session's size and time span, and the time of the
     latest revealed message."""
@@ -87,10 +71,6 @@ class ReplayWidget(anywidget.AnyWidget):
     """How many times faster than the session it plays (silences last at most
     :data:`MAX_PAUSE_S` seconds at any speed)."""
 
-    messages = traitlets.Instance(MessagesView, args=([], 0), read_only=True)
-    """The messages revealed so far, oldest first (Python only, never synced)."""
-    pinned = traitlets.Instance(MessagesView, args=([], 0), read_only=True)
-    """The revealed messages that were pinned (Python only)."""
 
     def __init__(
         self,
@@ -206,10 +186,6 @@ class ReplayWidget(anywidget.AnyWidget):
             raise ValueError(f"replay speed must be between {MIN_SPEED} and {MAX_SPEED}, got {speed}")
         return speed
 
-    @traitlets.validate("height")
-    def _check_height(self, proposal: dict[str, Any]) -> str | int:
-        return css_height(proposal["value"])
-
     def _on_position(self, _change: dict[str, Any]) -> None:
         self._reveal()
         if self.replay_playing:
@@ -302,23 +278,7 @@ class ReplayWidget(anywidget.AnyWidget):
                 reply = {"response": answer_read(self._feed, kind, msg)}
             except Exception as exc:
                 reply = {"error": error_payload(exc)}
-        self._send_now({"kind": response_kind(kind), "id": request_id, **reply})
-
-    def _push(self, push: DeltasPush) -> None:
-        self._send_now(dict(push))
-
-    def _send_now(self, content: dict[str, Any]) -> None:
-        if self.comm is not None:
-            self.send(content)
-
-    def _show_messages(self, messages: MessagesView, pinned: MessagesView) -> None:
-        with self.hold_trait_notifications():
-            self.set_trait("messages", messages)
-            self.set_trait("pinned", pinned)
-
-    def _report_failure(self, what: str, exc: Exception) -> None:
-        logger.error("rtk-widget: %s failed", what, exc_info=exc)
-        self.last_error = {"code": "internal", "message": f"{what} failed: {type(exc).__name__}: {exc}"}
+        self._send_from_any_thread({"kind": response_kind(kind), "id": request_id, **reply}, [])
 
     def __repr__(self) -> str:
         if "_session" not in self.__dict__:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import anywidget
 import traitlets
 
-from rtk_widget.client.chat_history import MessagesView
 from rtk_widget.client.errors import NotJoinedError
 from rtk_widget.client.meeting import Meeting
 from rtk_widget.client.messages import Message
@@ -23,27 +19,16 @@ from . import _protocol as p
 from ._addressing import Recipients, resolve_recipients
 from ._feed import ChangeCallback, ChatFeed, MessageCallback
 from ._handlers import RequestHandlers
-from ._layout import css_height
+from ._panel import ChatPanel
 from ._people import PeopleTraits
 from ._port import MeetingPort
-from ._protocol import DeltasPush
 from ._side import Anchor, open_side
 from ._subscriptions import Subscription
 from ._wire import order_of
 
-logger = logging.getLogger("rtk_widget")
 WIDGET = Caller("ChatWidget.send_image()", "ChatWidget.send_file()")
 WIDGET_EDIT = Caller("ChatWidget.edit_image()", "ChatWidget.edit_file()")
-STATIC = Path(__file__).resolve().parent.parent / "static"
-
-
-def _bundle(name: str) -> Path | str:
-    path = STATIC / name
-    # A Python-only checkout (no Node build) still imports; the panel then shows nothing.
-    return path if path.exists() else ""
-
-
-class ChatWidget(anywidget.AnyWidget):
+class ChatWidget(ChatPanel):
     """A live chat panel for a joined :class:`~rtk_widget.Meeting`.
 
     Python owns the chat: :attr:`messages` and :attr:`pinned` always hold the
@@ -66,9 +51,6 @@ class ChatWidget(anywidget.AnyWidget):
         and falls back to the kernel.
     """
 
-    _esm = _bundle("widget.js")
-    _css = _bundle("widget.css")
-
     connection_state = traitlets.Unicode("idle", read_only=True).tag(sync=True)
     """The meeting's connection: idle, connecting, connected, reconnecting, disconnected or failed."""
     self_info = traitlets.Dict(allow_none=True, default_value=None, read_only=True).tag(sync=True)
@@ -76,28 +58,13 @@ class ChatWidget(anywidget.AnyWidget):
     ``{can_pin, can_send, can_send_files, can_send_private}``."""
     participants = traitlets.List(traitlets.Dict(), read_only=True).tag(sync=True)
     """Everyone else in the meeting: ``[{user_id, display_name}]``."""
-    last_error = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
-    """The latest failure worth showing: ``{code, message, retry_after_ms?}`` or None."""
     limits = traitlets.Dict(read_only=True).tag(sync=True)
     """``{max_text_length, max_upload_bytes}`` the panel checks before sending."""
     connection_detail = traitlets.Dict(read_only=True).tag(sync=True)
     """``{state, attempt, next_attempt_at (epoch ms or None), reason (str or None)}``: what the
     status line says while reconnecting or after a failure."""
-    height = traitlets.Union([traitlets.Unicode(), traitlets.Int()], default_value="480px").tag(sync=True)
-    """The panel's height: a CSS length (``"60vh"``, ``"480px"``) or an int of pixels."""
-    seen_feed_seq = traitlets.Int(0).tag(sync=True)
-    """Written by the panel: the feed position it has applied (marimo re-runs cells that read the
-    widget when the front end changes a trait; Python never sets it)."""
-    title = traitlets.Unicode("").tag(sync=True)
-    """The panel's header."""
     media_mode = traitlets.Enum(("auto", "kernel", "direct"), default_value="auto").tag(sync=True)
     """How the panel loads attachments; see the class docstring."""
-
-    messages = traitlets.Instance(MessagesView, args=([], 0), read_only=True)
-    """Every message, oldest first: an immutable sequence (compares equal to a list), a new one on
-    every change, taken in constant time (Python only, never synced)."""
-    pinned = traitlets.Instance(MessagesView, args=([], 0), read_only=True)
-    """The pinned messages, oldest first, like :attr:`messages` (Python only, never synced)."""
 
     def __init__(
         self,
@@ -132,10 +99,6 @@ class ChatWidget(anywidget.AnyWidget):
         self.on_msg(self._on_custom_msg)
         self._feed.start()
         self._people.start()
-
-    @traitlets.validate("height")
-    def _check_height(self, proposal: dict[str, Any]) -> str | int:
-        return css_height(proposal["value"])
 
     @property
     def meeting(self) -> Meeting:
@@ -319,31 +282,18 @@ class ChatWidget(anywidget.AnyWidget):
     def _settle(self) -> None:
         self._feed.settle()
 
-    def _show_messages(self, messages: MessagesView, pinned: MessagesView) -> None:
-        with self.hold_trait_notifications():
-            self.set_trait("messages", messages)
-            self.set_trait("pinned", pinned)
-
     def _set_synced(self, values: dict[str, Any]) -> None:
         with self.hold_sync():
             for name, value in values.items():
                 self.set_trait(name, value)
 
-    def _push(self, push: DeltasPush) -> None:
-        self._send_from_any_thread(dict(push), [])
-
     def _report_failure(self, what: str, exc: Exception) -> None:
-        """Show a failure in user-reachable code: logged, printed and put in ``last_error``."""
-        logger.error("rtk-widget: %s failed", what, exc_info=exc)
+        """Show a failure in user-reachable code (a bot callback): printed in the notebook too."""
         traceback.print_exception(exc)
-        self.last_error = {"code": "internal", "message": f"{what} failed: {type(exc).__name__}: {exc}"}
+        super()._report_failure(what, exc)
 
     def _on_custom_msg(self, _widget: Any, content: Any, buffers: list[bytes] | None) -> None:
         self._handlers.handle(content, buffers)
-
-    def _send_from_any_thread(self, content: dict[str, Any], buffers: list[bytes]) -> None:
-        if self.comm is not None:
-            self.send(content, buffers or None)
 
     def __repr__(self) -> str:
         if "_meeting" not in self.__dict__:  # __init__ did not finish
@@ -352,7 +302,3 @@ class ChatWidget(anywidget.AnyWidget):
         count = len(self.messages)
         return (f"<ChatWidget {self.title!r}: {me}, {count} message{'' if count == 1 else 's'}, "
                 f"{self.connection_state}>")
-
-    def _repr_keys(self) -> Any:
-        # ipywidgets' repr lists every non-default trait; messages can be huge.
-        return (key for key in super()._repr_keys() if key not in ("messages", "pinned"))
