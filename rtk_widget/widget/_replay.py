@@ -287,9 +287,6 @@ class ReplayWidget(ChatPanel):
         return (f"<ReplayWidget {self.title!r}: {self.replay_position} of {len(self._session)} "
                 f"messages shown, {state}>")
 
-    def _repr_keys(self) -> Any:
-        return (key for key in super()._repr_keys() if key not in ("messages", "pinned"))
-
 
 def _store_of(messages: Sequence[Message]) -> MessageStore:
     store = MessageStore()
