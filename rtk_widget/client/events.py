@@ -1,10 +1,11 @@
 """Event listeners (``on``/``off``/``once``) and where callbacks run.
 
-Events are raised on the network thread; a :class:`Dispatcher` hands each
+Events are raised on the meeting's loop (rtk-widget's network thread unless the
+meeting is attached to the program's loop); a :class:`Dispatcher` hands each
 callback to where users expect it: the kernel's main thread inside Jupyter, a
 single dedicated callback thread in scripts (callbacks run one at a time, in
-order). A callback that raises is logged on the ``rtk_widget`` logger and does
-not stop the others.
+order), the program's loop for an attached meeting. A callback that raises is
+logged on the ``rtk_widget`` logger and does not stop the others.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from rtk_widget.client.runtime import running_on
 
 logger = logging.getLogger("rtk_widget")
 logger.addHandler(logging.NullHandler())
@@ -69,14 +72,18 @@ class ThreadDispatcher(Dispatcher):
 
 
 class LoopDispatcher(Dispatcher):
-    """Callbacks scheduled on an asyncio loop's thread (the kernel's main loop in Jupyter)."""
+    """Callbacks scheduled on an asyncio loop's thread: the kernel's main loop in Jupyter, or
+    the program's own loop for a meeting attached to it (``Meeting(loop=...)``)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
 
     def dispatch(self, callback: Callback, payload: Any) -> None:
-        """Schedule ``callback(payload)`` with ``call_soon_threadsafe``."""
-        if not self.loop.is_closed():
+        """Schedule ``callback(payload)``: ``call_soon`` from the loop itself (no wake-up needed),
+        else ``call_soon_threadsafe``."""
+        if running_on(self.loop):
+            self.loop.call_soon(_call, callback, payload)
+        elif not self.loop.is_closed():
             self.loop.call_soon_threadsafe(_call, callback, payload)
 
     def flush(self, timeout: float = 10.0) -> bool:

@@ -13,6 +13,7 @@ reason changes), ``roomJoined`` and ``roomLeft`` (None).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 import uuid
@@ -31,11 +32,11 @@ from rtk_widget.client.errors import (
     NotJoinedError,
     TLSError,
 )
-from rtk_widget.client.events import Dispatcher, EventEmitter, EventSource, default_dispatcher
+from rtk_widget.client.events import Dispatcher, EventEmitter, EventSource, LoopDispatcher, default_dispatcher
 from rtk_widget.client.invitation import Invitation
 from rtk_widget.client.local import local_invitation, local_participant
 from rtk_widget.client.participants import ChatPermissions, Participant, Participants, SelfParticipant
-from rtk_widget.client.runtime import blocking, get_runtime, network
+from rtk_widget.client.runtime import Runtime, blocking, get_runtime, network
 from rtk_widget.client.transport import Transport, Verify, ssl_error_in, tls_failure_message
 from rtk_widget.client.uploads import Uploader
 from rtk_widget.client.urls import (
@@ -78,12 +79,31 @@ class Meeting(EventSource):
     ``verify=False`` turns the checks off and is insecure. An untrusted certificate makes
     :meth:`join` raise :class:`TLSError`. ``localhost`` and ``*.localhost`` hosts are
     dialled at 127.0.0.1 (RFC 6761, as browsers do), keeping the name for TLS.
+
+    Where the work runs: by default on rtk-widget's network thread, so a busy notebook
+    cell never stalls the socket, and every method has a blocking form and an awaitable
+    ``*_async`` twin. An asyncio program (a bot, a service) can pass its own loop instead,
+    ``Meeting(token, loop=asyncio.get_running_loop())``: the socket, keep-alive,
+    reconnection and uploads then run on that loop, the ``*_async`` methods run there with
+    no thread hop, and callbacks are scheduled there with ``call_soon`` (the default
+    ``dispatcher``; no rtk-widget thread is started). The blocking forms cannot wait on
+    the loop they would block: called on it they raise :class:`RuntimeError` naming the
+    ``*_async`` twin to await (from another thread they still work). A callback that
+    blocks the loop delays the socket too, as any code on that loop does::
+
+        async def main() -> None:
+            async with Meeting(token, base_url=url, loop=asyncio.get_running_loop()) as meeting:
+                meeting.chat.on("newMessage", lambda message: print(message.text))
+                await meeting.chat.send_text_message_async("hello")
     """
 
     def __init__(self, token: str, *, base_url: str | None = None, base_uri: str = DEFAULT_BASE_URI,
                  request_timeout: float = 20.0, backoff: Backoff | None = None,
                  dispatcher: Dispatcher | None = None, ping_timeout: float = PING_TIMEOUT,
-                 verify: Verify = True) -> None:
+                 verify: Verify = True, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        if loop is not None and not isinstance(loop, asyncio.AbstractEventLoop):
+            raise TypeError(f"Meeting(loop=...) takes an asyncio event loop (asyncio.get_running_loop()), "
+                            f"got {type(loop).__name__}")
         self._claims = parse_token(token)
         self._transport = Transport(verify)
         self._token = token
@@ -97,8 +117,8 @@ class Meeting(EventSource):
         self._ping_timeout = ping_timeout
         self._api_base = (endpoints_for_base_url(base_url).api_base if base_url
                           else endpoints_for_base_uri(base_uri, None).api_base)
-        self._runtime = get_runtime()
-        self.dispatcher = dispatcher or default_dispatcher()
+        self._runtime = Runtime(loop) if loop is not None else get_runtime()
+        self.dispatcher = dispatcher or (LoopDispatcher(loop) if loop is not None else default_dispatcher())
         self._emitter = EventEmitter(self.dispatcher)
         self.chat = Chat(self._runtime, EventEmitter(self.dispatcher), self._claims.meeting_id)
         """The meeting's chat."""
@@ -126,6 +146,8 @@ class Meeting(EventSource):
         ``Meeting`` or a meeting id) names one to join as another participant
         (``group_call_participant``); ``preset_name`` overrides either. The server lives in
         this kernel: another kernel joins its meetings with a line from :meth:`invite`.
+        The server always runs on rtk-widget's network thread; a meeting attached to the
+        program's loop (``loop=``) is made with ``join=False``, then ``await join_async()``.
         """
         meeting_id = meeting.meeting_id if isinstance(meeting, Meeting) else meeting
         runtime = get_runtime()
@@ -204,8 +226,10 @@ class Meeting(EventSource):
         (:meth:`local`); the new participant gets ``group_call_participant`` unless
         ``preset_name`` says otherwise. For other machines, see ``rtk-widget serve --host``.
         """
-        return await local_invitation(self._runtime, base_url=self._base_url, meeting_id=self.meeting_id,
-                                      display_name=display_name, preset_name=preset_name)
+        server_side = get_runtime()  # the embedded server's loop, even for a meeting attached elsewhere
+        return await server_side.run_async(local_invitation(
+            server_side, base_url=self._base_url, meeting_id=self.meeting_id, display_name=display_name,
+            preset_name=preset_name))
 
     invite = blocking(invite_async)
 
