@@ -45,8 +45,9 @@ async def test_burst_keeps_frame_order_and_read_your_writes(tmp_path, on_disk):
         messages = [parse_payload(chat_pb2.SendChatMessageToRoomResponse, f.payload).message for f in sends]
         assert [m.payload for m in messages] == [f"m{i}" for i in range(200)]
         assert [int(m.channel_index) for m in messages] == list(range(1, 201))
-        # pipelined: one socket's burst shared commits (one at a time would take at least 201)
-        assert server.parts.db.commits - commits < 150
+        if on_disk:  # pipelined: the burst shared fsyncs (one at a time would take at least 201);
+            # in memory there is no fsync to share and every write commits as it runs
+            assert server.parts.db.commits - commits < 150
         assert replies[101].event == Event.ERROR  # the bad edit: refused, nothing else disturbed
         page = parse_payload(chat_pb2.GetPaginatedChatMessageRoomResponse, replies[-1].payload)
         assert [m.payload for m in page.messages] == [f"m{i}" for i in range(200)]

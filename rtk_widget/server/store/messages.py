@@ -73,16 +73,19 @@ def _link_files(conn: sqlite3.Connection, meeting_id: str, pk: int, file_ids: li
 
 def _bump(conn: sqlite3.Connection, meeting_id: str, *, new_message: bool) -> tuple[int, int, int]:
     """Next (seq, rev, time) of a meeting; times strictly increase so they order like seq."""
-    row = conn.execute("SELECT seq, rev, last_ms FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+    if new_message:
+        row = conn.execute(
+            "UPDATE meetings SET seq = seq + 1, rev = rev + 1, last_ms = max(?, last_ms + 1)"
+            " WHERE id = ? RETURNING seq, rev, last_ms",
+            (now_ms(), meeting_id),
+        ).fetchone()
+    else:
+        row = conn.execute(
+            "UPDATE meetings SET rev = rev + 1 WHERE id = ? RETURNING seq, rev, last_ms", (meeting_id,)
+        ).fetchone()
     if row is None:
         raise LookupError(f"no meeting {meeting_id}")
-    seq = row["seq"] + (1 if new_message else 0)
-    rev = row["rev"] + 1
-    created = max(now_ms(), row["last_ms"] + 1) if new_message else row["last_ms"]
-    conn.execute(
-        "UPDATE meetings SET seq = ?, rev = ?, last_ms = ? WHERE id = ?", (seq, rev, created, meeting_id)
-    )
-    return seq, rev, created
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def insert_message(conn: sqlite3.Connection, new: NewMessage) -> tuple[MessageRecord, bool]:
