@@ -1,16 +1,17 @@
-"""Several outbound frames of one socket written to the transport at once.
+"""Several outbound frames of one socket written to the transport at once, without a task.
 
-ASGI sends one WebSocket message per ``send`` call: through Starlette's wrappers, uvicorn's
-checks and one ``transport.write`` (one system call) each. A group commit hands every peer
-several frames at once, so the protocol the server runs offers the app a scope extension,
-``SEND_FRAMES``: an awaitable taking a list of frames that frames each one (still one
-WebSocket message per frame) and writes them with a single ``transport.write``, after the
-same write back-pressure wait uvicorn's own ``send`` does.
+ASGI sends one WebSocket message per ``send`` call: an awaited coroutine through Starlette's
+wrappers, uvicorn's checks and one ``transport.write`` (one system call) each. A group commit
+hands every peer several frames at once, and a fan-out writes to every peer in one turn of the
+loop, so the protocol the server runs offers the app a scope extension, ``SEND_FRAMES``: a
+:class:`~rtk_widget.server.ws.outbox.FrameWriter` that frames each frame (still one WebSocket
+message per frame) and writes them all with a single ``transport.write``, synchronously when
+the transport is not paused (uvicorn's own ``send`` waits for the same condition).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from starlette.websockets import WebSocket
 from uvicorn.protocols.utils import ClientDisconnected
@@ -18,11 +19,10 @@ from websockets.exceptions import InvalidState
 from websockets.http11 import Request
 
 from rtk_widget.server.websocket_handshake import HandshakeGuardedProtocol
+from rtk_widget.server.ws.outbox import FrameWriter
 
 SEND_FRAMES = "rtk_widget.websocket.send_frames"
-"""Scope extension: ``await send_frames([frame, ...])``, each frame ``bytes`` (binary) or ``str``."""
-
-FrameSender = Callable[[Sequence[bytes | str]], Awaitable[None]]
+"""Scope extension: the connection's :class:`FrameWriter` (frames are ``bytes`` or ``str``)."""
 
 
 class BatchedSendProtocol(HandshakeGuardedProtocol):
@@ -32,14 +32,21 @@ class BatchedSendProtocol(HandshakeGuardedProtocol):
         super().handle_connect(event)
         scope = getattr(self, "scope", None)  # absent when the handshake was refused
         if scope is not None:
-            scope["extensions"][SEND_FRAMES] = self.send_frames
+            scope["extensions"][SEND_FRAMES] = self
 
-    async def send_frames(self, frames: Sequence[bytes | str]) -> None:
+    def ready(self) -> bool:
+        """True when the transport is not paused (its buffer is below the high-water mark)."""
+        return self.writable.is_set()
+
+    async def wait_ready(self) -> None:
+        """Return once the transport is not paused, or the connection is lost."""
+        await self.writable.wait()
+
+    def write_frames(self, frames: Sequence[bytes | str]) -> None:
         """Frame each of ``frames`` and write them all with one ``transport.write``.
 
         Only after the handshake and before a close, like ASGI's ``websocket.send``; raises
         :class:`ClientDisconnected` (an ``OSError``) once the peer has gone."""
-        await self.writable.wait()
         if self.disconnected:
             raise ClientDisconnected()
         if not self.handshake_complete or self.close_sent or self.initial_response is not None:
@@ -55,10 +62,10 @@ class BatchedSendProtocol(HandshakeGuardedProtocol):
         self.transport.write(b"".join(self.conn.data_to_send()))
 
 
-def frame_sender(websocket: WebSocket) -> FrameSender:
+def frame_writer(websocket: WebSocket) -> FrameWriter:
     """The :data:`SEND_FRAMES` of ``websocket``'s connection (``MeetingServer`` always serves
     ``/ws`` with :class:`BatchedSendProtocol`)."""
-    sender: FrameSender | None = (websocket.scope.get("extensions") or {}).get(SEND_FRAMES)
+    sender: FrameWriter | None = (websocket.scope.get("extensions") or {}).get(SEND_FRAMES)
     if sender is None:
         raise RuntimeError(f"/ws needs a WebSocket protocol offering {SEND_FRAMES} (BatchedSendProtocol)")
     return sender

@@ -31,11 +31,12 @@ from rtk_widget.server.identity import Refused, authenticate
 from rtk_widget.server.session_lifecycle import SessionLifecycle
 from rtk_widget.server.store import admin as aq
 from rtk_widget.server.store.db import Database, on_queued
-from rtk_widget.server.ws.batched_send import FrameSender, frame_sender
+from rtk_widget.server.ws.batched_send import frame_writer
 from rtk_widget.server.ws.chat_events import ChatEvents, Handler
 from rtk_widget.server.ws.origins import origin_allowed
+from rtk_widget.server.ws.outbox import FrameWriter
 from rtk_widget.server.ws.room_events import RoomEvents
-from rtk_widget.server.ws.rooms import Close, Connection, Rooms
+from rtk_widget.server.ws.rooms import Connection, Rooms
 from rtk_widget.wire.codes import ErrorCode
 from rtk_widget.wire.envelope import (
     Frame,
@@ -62,7 +63,6 @@ CLOSE_FORBIDDEN = 4003
 CLOSE_REPLACED = 4009
 CLOSE_TOO_MANY = 4029
 MAX_ID_LEN = 128
-MAX_FRAMES_PER_WRITE = 64  # bounds the bytes joined for one transport write
 
 
 class SocketHandler:
@@ -114,7 +114,7 @@ class SocketHandler:
 
     async def _serve(self, websocket: WebSocket) -> None:
         params = websocket.query_params
-        send_frames = frame_sender(websocket)
+        writer = frame_writer(websocket)
         await websocket.accept()
         try:
             identity = await authenticate(self.db, self.tokens, params.get("authToken"), params.get("roomID"))
@@ -143,12 +143,13 @@ class SocketHandler:
             identity.participant,
             identity.preset,
             self.config.send_queue_frames,
+            self.rooms.flushes,
             expires_at=identity.expires_at,
         )
         self.rooms.opened(conn)
         self._token_of[conn] = params.get("authToken") or ""
         self._register(conn, params.get("oldPeerID"))
-        writer = asyncio.create_task(self._write_loop(websocket, conn, send_frames))
+        drain = asyncio.create_task(self._drain(websocket, conn, writer))
         pinger = asyncio.create_task(self._ping_loop(conn))
         reader = asyncio.create_task(self._read_loop(websocket, conn))
         ended = asyncio.create_task(conn.ended.wait())
@@ -165,8 +166,8 @@ class SocketHandler:
             finally:
                 conn.close(1000, "bye")
                 with contextlib.suppress(asyncio.TimeoutError, Exception):
-                    await asyncio.wait_for(writer, 2)
-                writer.cancel()
+                    await asyncio.wait_for(drain, 2)
+                drain.cancel()
                 self.rooms.finished(conn)
                 self._token_of.pop(conn, None)
 
@@ -216,25 +217,11 @@ class SocketHandler:
         while conn.pending:
             await asyncio.wait(set(conn.pending))
 
-    async def _write_loop(self, websocket: WebSocket, conn: Connection, send_frames: FrameSender) -> None:
-        """Drain the outbox: every frame waiting is written at once (a group commit queues
-        several per peer), and the close marker, always the last item queued, ends it."""
-        outbox = conn.outbox
+    async def _drain(self, websocket: WebSocket, conn: Connection, writer: FrameWriter) -> None:
+        """Write what the outbox could not write at once (the peer's transport was full), and
+        finally close the socket."""
         try:
-            while True:
-                item = await outbox.get()
-                frames: list[bytes | str] = []
-                while not isinstance(item, Close):
-                    frames.append(item)
-                    if outbox.empty() or len(frames) >= MAX_FRAMES_PER_WRITE:
-                        break
-                    item = outbox.get_nowait()
-                if frames:
-                    await send_frames(frames)
-                if isinstance(item, Close):
-                    with contextlib.suppress(Exception):
-                        await websocket.close(item.code, item.reason)
-                    return
+            await conn.outbox.drain(writer, websocket.close)
         except Exception:  # the peer went away; stop reading too
             conn.closed = True
             conn.ended.set()
@@ -254,7 +241,8 @@ class SocketHandler:
     async def dispatch(self, conn: Connection, data: bytes) -> None:
         """Handle one frame. Chat writes are pipelined: the next frame is read as soon as this
         one's transaction is queued (commit order stays frame order), while it commits and is
-        answered in the background. Any other request first waits for those to finish, so
+        answered in the background (an in-memory database commits as it is called, so there a
+        write is simply awaited). Any other request first waits for those to finish, so
         replies keep their order and reads see the writes before them."""
         try:
             frame = decode_frame(data)
@@ -268,6 +256,9 @@ class SocketHandler:
             return
         if frame.event not in PIPELINED:
             await self._settle(conn)
+            await self._run(conn, frame, handler)
+            return
+        if self.db.writes_inline:  # nothing to overlap: a task would only cost a turn of the loop
             await self._run(conn, frame, handler)
             return
         queued = asyncio.Event()

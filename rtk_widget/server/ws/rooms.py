@@ -1,8 +1,8 @@
 """Connected peers per meeting and the fan-out of frames to them.
 
-Every connection has a bounded outbound queue drained by its own writer task, so one slow
-reader never blocks the others: a peer whose queue is full is dropped (close 1013) and
-reconnects. Frames are queued in the order the server decides them, so each peer sees the
+Every connection has a bounded outbox (outbox.py), written at the end of each turn of the loop,
+so one slow reader never blocks the others: a peer whose outbox is full is dropped (close 1013)
+and reconnects. Frames are queued in the order the server decides them, so each peer sees the
 meeting's changes in commit order.
 """
 
@@ -15,15 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtk_widget.server.presets import Permissions
+from rtk_widget.server.ws.outbox import FlushSchedule, Outbox
 from rtk_widget.wire.room_pb2 import Peer, PeerFlags, StageType
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Close:
-    code: int
-    reason: str
 
 
 @dataclass(eq=False, slots=True)
@@ -35,18 +30,19 @@ class Connection:
     participant: dict[str, Any]  # Cloudflare participant dict (id, name, custom_participant_id, ...)
     preset: dict[str, Any]  # full preset (name, config, permissions, ...)
     queue_size: int
+    flushes: FlushSchedule
     expires_at: int = 0
     joined: bool = False
     session_id: str | None = None
     closed: bool = False
     dispatching: bool = False  # a request is being read and handled
-    outbox: asyncio.Queue[bytes | str | Close] = field(init=False)
+    outbox: Outbox = field(init=False)
     permissions: Permissions = field(init=False)
     ended: asyncio.Event = field(init=False)  # set by close(): the handler stops reading
     pending: set[asyncio.Task[None]] = field(init=False)  # chat writes committing in the background
 
     def __post_init__(self) -> None:
-        self.outbox = asyncio.Queue(maxsize=self.queue_size)
+        self.outbox = Outbox(self.queue_size, self.flushes)
         self.permissions = Permissions(self.preset)
         self.ended = asyncio.Event()
         self.pending = set()
@@ -104,9 +100,7 @@ class Connection:
         """Queue a frame; a peer too far behind is dropped instead of buffering without bound."""
         if self.closed:
             return
-        try:
-            self.outbox.put_nowait(frame)
-        except asyncio.QueueFull:
+        if not self.outbox.put(frame):
             log.warning("peer %s is too slow; dropping it", self.peer_id)
             self.close(1013, "too far behind; reconnect")
 
@@ -115,9 +109,7 @@ class Connection:
             return
         self.closed = True
         self.ended.set()
-        while self.outbox.full():  # make room for the close marker; undelivered frames are moot now
-            self.outbox.get_nowait()
-        self.outbox.put_nowait(Close(code, reason))
+        self.outbox.close(code, reason)
 
 
 class Rooms:
@@ -126,6 +118,7 @@ class Rooms:
     def __init__(self) -> None:
         self._rooms: dict[str, dict[str, Connection]] = {}
         self._live: set[Connection] = set()  # registered until their handler has cleaned up
+        self.flushes = FlushSchedule()  # writes every outbox filled in a turn of the loop
         self.idle = asyncio.Event()
         self.idle.set()
 
