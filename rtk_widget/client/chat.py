@@ -433,9 +433,11 @@ class Chat(ChatReads, ChatVocabulary, EventSource):
     ) -> M:
         answer = wrapper()
         answer.ParseFromString(payload)
-        message = from_proto(answer.message)
-        current = self._state.store.get(message.id)
-        result = current if current is not None and current.rev == message.rev else message
+        proto = answer.message
+        # The same frame went through handle_push first: the store's copy is this answer, decoded.
+        result = self._state.store.get(proto.chat_id)
+        if result is None or result.rev != (proto.rev or None):
+            result = from_proto(proto)
         if not isinstance(result, kind):
             raise InvalidMessageError(f"the server answered with a {result.type} message")
         return result

@@ -120,9 +120,11 @@ class ChatState:
                 wrapper = parse_payload(pb.SendChatMessageToRoomResponse, frame.payload)
                 if not wrapper.HasField("message"):
                     return
-                message = from_proto(wrapper.message)
-                if event != Event.EDIT_MESSAGE and message.user_id == self.own_user_id:
-                    message = replace(message, envelope_id=self._envelope_id(frame, message))
+                proto = wrapper.message
+                own_send = event != Event.EDIT_MESSAGE and proto.user_id == self.own_user_id
+                message = from_proto(proto, envelope_id=frame.id if own_send else None)
+                if own_send and frame.id is None and not self.sync_supported:
+                    message = replace(message, envelope_id=self._echoed_send(frame, message))
                 self.apply_message(message)
                 self._note_rev(message.rev)
             elif event == Event.DELETE_MESSAGE:
@@ -138,10 +140,11 @@ class ChatState:
         except MalformedFrameError:
             logger.warning("rtk-widget: ignored a malformed chat frame on event %s", event)
 
-    def _envelope_id(self, frame: Frame, message: Message) -> str | None:
-        """The request id of our send that ``message`` (our own, pushed) answers."""
-        if frame.id is not None or self.sync_supported or self.connection is None:
-            return frame.id
+    def _echoed_send(self, frame: Frame, message: Message) -> str | None:
+        """On RealtimeKit, the request id of our send that ``message`` (our own, pushed without
+        an id) answers, matched by content; the send is answered with ``frame``."""
+        if self.connection is None:
+            return None
         waiting = self._awaiting_echo.get((message.payload_type, message.payload))
         while waiting:
             request_id = waiting.pop(0)

@@ -116,6 +116,15 @@ class _SocketGone(Exception):
     """Internal: the socket closed under a request that must not outlive it."""
 
 
+class _NoAnswer(Exception):
+    """Internal: a request's answer did not come in time."""
+
+
+def _expire(future: asyncio.Future[Frame]) -> None:
+    if not future.done():
+        future.set_exception(_NoAnswer())
+
+
 @dataclass(eq=False)
 class _Pending:
     event: int
@@ -264,16 +273,21 @@ class Connection:
         future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
         pending = _Pending(event, payload, future, resend=resend and not internal, internal=internal)
         self._pending[request_id] = pending
+        timer: asyncio.TimerHandle | None = None
         try:
             if internal or self._ready.is_set():
                 await self._write(request_id, pending, strict=internal)
-            return await asyncio.wait_for(asyncio.shield(future), answer_within or self.request_timeout)
-        except TimeoutError:
+            # One timer on the future itself: wait_for(shield(...)) cost three more loop rounds per answer.
+            timer = future.get_loop().call_later(answer_within or self.request_timeout, _expire, future)
+            return await future
+        except _NoAnswer:
             if self.state in (ConnectionState.RECONNECTING, ConnectionState.FAILED):
                 raise ConnectionLostError(f"no answer to event {event}: the connection is down") from None
             raise RequestTimeoutError(f"no answer to event {event} within "
                                       f"{answer_within or self.request_timeout:g} s") from None
         finally:
+            if timer is not None:
+                timer.cancel()
             self._pending.pop(request_id, None)
             if future.done() and not future.cancelled():
                 # Mark it retrieved: when the write itself failed, nobody awaited the failure set here.

@@ -233,8 +233,9 @@ def build_message(payload_type: int, payload: str, **base: Any) -> Message:
                          **base)
 
 
-def from_proto(proto: ChatMessage) -> Message:
-    """Convert a wire ``socket.chat.ChatMessage`` into a typed message."""
+def from_proto(proto: ChatMessage, *, envelope_id: str | None = None) -> Message:
+    """Convert a wire ``socket.chat.ChatMessage`` into a typed message (``envelope_id``: the id
+    of this client's send it answers, for its own messages)."""
     time_ms = proto.created_at_ms if proto.HasField("created_at_ms") else proto.created_at * 1000
     index = proto.channel_index  # "" when absent
     base: dict[str, Any] = {
@@ -249,6 +250,7 @@ def from_proto(proto: ChatMessage) -> Message:
         "peer_id": proto.peer_id,
         "seq": int(index) if index.isdigit() else None,
         "rev": proto.rev or None,
+        "envelope_id": envelope_id,
     }
     payload_type = proto.payload_type
     if payload_type == 0:  # most of a joining client's history: one dict unpacking, not two
