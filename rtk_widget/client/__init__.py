@@ -2,7 +2,9 @@
 
 See :class:`~rtk_widget.client.meeting.Meeting`. Network I/O runs on one
 background thread (:mod:`rtk_widget.client.runtime`); callbacks run on the
-kernel's main thread in Jupyter, on one callback thread in scripts.
+kernel's main thread in Jupyter, on one callback thread in scripts. An asyncio
+program can run a meeting on its own loop instead (``Meeting(token,
+loop=asyncio.get_running_loop())``): no thread hop, callbacks on that loop.
 """
 
 from __future__ import annotations

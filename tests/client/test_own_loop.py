@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from rtk_widget.client import ConnectionState, FileMessage, Meeting
-from rtk_widget.client.events import LoopDispatcher
+from rtk_widget.client.events import LoopDispatcher, thread_dispatcher
+from rtk_widget.client.runtime import get_runtime
 from rtk_widget.server import ServerConfig
 
 from .helpers import FAST
@@ -203,3 +204,28 @@ def test_attached_meetings_start_no_thread_of_rtk_widget():
     threads = json.loads(run.stdout.strip().splitlines()[-1])
     assert "MainThread" in threads
     assert not [name for name in threads if name.startswith("rtk-widget")], threads
+
+
+async def test_the_embedded_server_stays_on_the_network_thread_for_an_attached_meeting():
+    loop = asyncio.get_running_loop()
+    host = Meeting.local("Ada", join=False, loop=loop)
+    assert host._runtime.loop is loop
+    await host.join_async()
+    try:
+        invitation = await host.invite_async("Bob")
+        guest = Meeting(invitation.token, base_url=invitation.base_url, loop=loop)
+        async with guest:
+            news = LoopRecorder(guest.chat, "newMessage")
+            sent = await host.chat.send_text_message_async("welcome")
+            assert [m.id for m in await news.until(lambda got: len(got) == 1)] == [sent.id]
+            assert guest.meeting_id == host.meeting_id
+    finally:
+        await host.leave_async()
+
+
+def test_without_a_loop_meetings_keep_the_network_thread():
+    meeting = Meeting.local("Ada", join=False)
+    assert meeting._runtime is get_runtime()
+    assert meeting._runtime.thread is not None
+    assert meeting._runtime.thread.name == "rtk-widget-network"
+    assert meeting.dispatcher is thread_dispatcher()
