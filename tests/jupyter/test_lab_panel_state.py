@@ -135,6 +135,23 @@ def test_keys_on_a_message_are_the_panels_not_the_notebooks(state_page):
     assert page.locator(".jp-Notebook .jp-Cell").count() == cells
 
 
+def test_the_notebooks_ctrl_shortcuts_still_work_from_inside_the_panel(state_page):
+    page = state_page
+    tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")
+    page.locator(".jp-Notebook .jp-CodeCell .jp-InputArea-editor").first.click()
+    page.keyboard.press("End")
+    page.keyboard.type(" ")
+    page.wait_for_function("(tab) => tab.classList.contains('jp-mod-dirty')", arg=tab.element_handle())
+    composer = page.locator(".rtkw-root textarea")
+    composer.click()
+    page.keyboard.type("draft")
+    page.keyboard.press("Control+s")  # JupyterLab saves the notebook; the draft stays as typed
+    page.wait_for_function("(tab) => !tab.classList.contains('jp-mod-dirty')", arg=tab.element_handle())
+    assert composer.input_value() == "draft"
+    assert page.evaluate("() => document.activeElement.matches('.rtkw-root textarea')")
+    composer.fill("")
+
+
 def test_open_side_shows_the_same_chat_in_the_side_area_driven_both_ways(state_page):
     page = state_page
     run_in_kernel(page, "side = widget.open_side(title='Team chat')")
