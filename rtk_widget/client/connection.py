@@ -18,9 +18,13 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.frames import DATA_OPCODES, Opcode
+from websockets.frames import Frame as WebSocketFrame
+from websockets.protocol import Event as WebSocketEvent
 
 from rtk_widget.client.errors import (
     AuthenticationError,
@@ -139,6 +143,40 @@ class _Pending:
 OnOpen = Callable[[bool], Awaitable[None]]
 
 
+class _Socket(ClientConnection):
+    """A client connection that hands each whole binary message to ``on_binary`` as soon as it
+    is parsed, in ``data_received``.
+
+    The default path queues every message and wakes the reading task for it: one more loop
+    round and a future per frame, on every chat push and every answer. Text frames (the
+    keep-alive), fragmented messages and anything arriving while the reader still has
+    messages queued take the default path, so messages are handled in the order they came.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_binary: Callable[[bytes], None] | None = None
+        self.queued = 0
+        """Messages handed to the reader (``async for``) that it has not read yet."""
+        self._in_fragments = False
+
+    def process_event(self, event: WebSocketEvent) -> None:
+        if not isinstance(event, WebSocketFrame) or event.opcode not in DATA_OPCODES:
+            super().process_event(event)
+            return
+        if (self.on_binary is not None and event.opcode is Opcode.BINARY and event.fin
+                and not self._in_fragments and self.queued == 0):
+            try:
+                self.on_binary(bytes(event.data))
+            except Exception:
+                logger.exception("rtk-widget: handling a socket frame failed")
+            return
+        self._in_fragments = not event.fin
+        if event.fin:
+            self.queued += 1
+        super().process_event(event)
+
+
 class _Liveness:
     """When the socket last heard from the server."""
 
@@ -175,7 +213,7 @@ class Connection:
         self.client_ping_interval = CLIENT_PING_INTERVAL
         self.info = ConnectionInfo(ConnectionState.IDLE)
         self._pending: dict[str, _Pending] = {}
-        self._ws: ClientConnection | None = None
+        self._ws: _Socket | None = None
         self._generation = 0
         self._joins = 0
         self._ready = asyncio.Event()
@@ -413,7 +451,8 @@ class Connection:
         url = self._url()
         try:
             ws = await connect(url, open_timeout=5, ping_interval=None, close_timeout=2, max_size=2**24,
-                               compression=None, **self._transport.websocket_options(url))
+                               compression=None, create_connection=_Socket,
+                               **self._transport.websocket_options(url))
         except ssl.SSLError as exc:
             raise TLSError(tls_failure_message(url, exc)) from exc
         except InvalidStatus as exc:
@@ -421,6 +460,7 @@ class Connection:
                 status = exc.response.status_code
                 raise AuthenticationError(f"the server refused the token (HTTP {status})") from None
             raise
+        assert isinstance(ws, _Socket)  # connect() builds what create_connection names
         self._ws = ws
         self._generation += 1
         self._drop_reason = None
@@ -459,11 +499,18 @@ class Connection:
                     _SocketGone() if pending.internal
                     else ConnectionLostError("the socket dropped before an answer"))
 
-    async def _read(self, ws: ClientConnection) -> None:
+    async def _read(self, ws: _Socket) -> None:
         liveness = _Liveness()
         keepalive = asyncio.get_running_loop().create_task(self._keepalive(ws, liveness))
+
+        def on_binary(data: bytes) -> None:
+            liveness.heard()
+            self._handle(data)
+
+        ws.on_binary = on_binary
         try:
             async for data in ws:
+                ws.queued -= 1
                 liveness.heard()
                 if isinstance(data, str):
                     if data == PING:
@@ -473,6 +520,7 @@ class Connection:
                     continue
                 self._handle(data)
         finally:
+            ws.on_binary = None
             keepalive.cancel()
             if self._ws is ws:
                 self._socket_closed()
