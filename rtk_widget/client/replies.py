@@ -10,8 +10,9 @@ sent itself, so a reply bot cannot answer itself in a loop.
 
 from __future__ import annotations
 
+import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from rtk_widget.client.messages import Message
@@ -21,6 +22,8 @@ ReplyKind = Literal["text", "image", "file"]
 MessageHandler = Callable[[Message], object]
 SendReply = Callable[[ReplyKind, object, Message], Message]
 """Sends a reply of that kind with that value to the message's audience; returns the sent message."""
+SendReplyAsync = Callable[[ReplyKind, object, Message, str], Awaitable[Message]]
+""":data:`SendReply` awaited on the meeting's loop, under the given envelope id (known before the send)."""
 
 MAX_REMEMBERED_REPLIES = 1024
 
@@ -69,15 +72,36 @@ class ReplyingHandler:
         return f"{name.rsplit('<locals>.', 1)[-1]}()" if isinstance(name, str) else repr(self.fn)
 
     def __call__(self, message: Message) -> None:
-        with self._lock:
-            own_reply = message.id in self._sent
-        if own_reply or (not self._include_own and message.user_id == self._own_user_id()):
+        if not self._wants(message):
             return
         value = self.fn(message)
         if value is None:
             return
         reply = self._send(reply_kind(value), value, message)
+        self._remember(reply.id)
+
+    async def call_async(self, message: Message, send: SendReplyAsync, envelope_id: str) -> None:
+        """:meth:`__call__` for a meeting on the program's loop: ``fn`` may be a coroutine function,
+        and the reply is awaited. Its envelope id is remembered before it is sent, so the reply's
+        own event, which can come before the send returns, is never answered."""
+        if not self._wants(message):
+            return
+        value = self.fn(message)
+        if inspect.isawaitable(value):
+            value = await value
+        if value is None:
+            return
+        kind = reply_kind(value)
+        self._remember(envelope_id)
+        self._remember((await send(kind, value, message, envelope_id)).id)
+
+    def _wants(self, message: Message) -> bool:
         with self._lock:
-            self._sent[reply.id] = None
+            own_reply = message.id in self._sent or message.envelope_id in self._sent
+        return not own_reply and (self._include_own or message.user_id != self._own_user_id())
+
+    def _remember(self, sent_id: str) -> None:
+        with self._lock:
+            self._sent[sent_id] = None
             while len(self._sent) > MAX_REMEMBERED_REPLIES:
                 del self._sent[next(iter(self._sent))]

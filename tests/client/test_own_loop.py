@@ -229,3 +229,32 @@ def test_without_a_loop_meetings_keep_the_network_thread():
     assert meeting._runtime.thread is not None
     assert meeting._runtime.thread.name == "rtk-widget-network"
     assert meeting.dispatcher is thread_dispatcher()
+
+
+async def test_a_bot_on_the_loop_replies_without_blocking_it_and_never_answers_itself(server, make_meeting):
+    _, (ada, bob) = await make_meeting("ada", "bob")
+    async with attached(ada["token"], server.base_url) as a, attached(bob["token"], server.base_url) as b:
+        seen_by_ada = LoopRecorder(a.chat, "newMessage")
+        seen_by_bob = LoopRecorder(b.chat, "newMessage")
+        answered: list[str] = []
+
+        async def answer(message: Any) -> str:
+            answered.append(message.text)
+            return f"re: {message.text}"
+
+        stop = b.chat.on_message(answer, include_own=True)
+        await b.chat.send_text_message_async("own")  # answered: include_own
+        await a.chat.send_text_message_async("hello")
+        await seen_by_bob.until(lambda got: {"re: own", "re: hello"} <= {m.text for m in got})
+        # The bot's turn for its own replies was queued before this marker's: once the marker is
+        # answered, a reply to a reply would have been too.
+        await b.chat.send_text_message_async("marker")
+        await seen_by_ada.until(lambda got: "re: marker" in [m.text for m in got])
+        assert answered == ["own", "hello", "marker"]
+        replies = [m for m in a.chat.messages if m.text.startswith("re: ")]
+        assert sorted(m.text for m in replies) == ["re: hello", "re: marker", "re: own"]
+        assert {m.user_id for m in replies} == {bob["id"]}
+        stop()
+        await a.chat.send_text_message_async("after stop")
+        await seen_by_bob.until(lambda got: "after stop" in [m.text for m in got])
+        assert answered == ["own", "hello", "marker"]
