@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 2
-"""1: the first release. 2: ``webhook_deliveries`` (added by SCHEMA's ``IF NOT EXISTS``)."""
+SCHEMA_VERSION = 3
+"""1: the first release. 2: ``webhook_deliveries`` (added by SCHEMA's ``IF NOT EXISTS``).
+3: a queued ``meeting.chatSynced`` body leaves out its Chat Replay URL, which each attempt signs
+afresh; rows queued under 2 still carry one, which is replaced when sent, so nothing migrates,
+but a version 2 server would send 3's rows without a URL, hence the bump."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -137,7 +140,8 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
   id TEXT PRIMARY KEY,
   webhook_id TEXT NOT NULL,
   event TEXT NOT NULL,
-  body BLOB NOT NULL,                        -- the JSON body as POSTed (signed when sent)
+  body BLOB NOT NULL,                        -- the JSON body as POSTed (signed when sent); a
+                                             -- meeting.chatSynced one gets its Chat Replay URL then
   attempts INTEGER NOT NULL DEFAULT 0,       -- attempts made so far
   next_ms INTEGER NOT NULL,                  -- when the next attempt is due
   created_ms INTEGER NOT NULL

@@ -2,7 +2,10 @@
 
 A session change is queued with :meth:`WebhookDispatcher.enqueue` inside the very transaction
 that records it: one ``webhook_deliveries`` row per webhook that opted in, holding the JSON
-body, the attempts made and when the next is due. So a change and its deliveries commit
+body, the attempts made and when the next is due. A ``meeting.chatSynced`` body is queued
+without its Chat Replay URL: each attempt signs a fresh one against the server's current
+address, so a retry an hour later, or after a restart on another port, carries a URL that
+downloads. So a change and its deliveries commit
 together, and both survive ``kill -9``; a restarted server resumes whatever is due. Joins,
 leaves and chat never wait for a receiver: after the commit, :meth:`WebhookDispatcher.wake`
 only nudges the worker. The worker makes one attempt per due row, a bounded number at once:
@@ -11,7 +14,8 @@ or a network error is retried after an exponential backoff, a bounded number of 
 Redirects are not followed.
 
 Delivery is at least once: a crash between a receiver's 2xx and the row's removal sends it
-again after the restart, with the same ``rtk-uuid``, on which receivers dedupe.
+again after the restart, with the same ``rtk-uuid``, on which receivers dedupe (every attempt
+carries the same body, but for the Chat Replay URL and its expiry).
 
 The server POSTs wherever a webhook's URL points (http or https only): whoever holds the
 management API token chooses the target, as with RealtimeKit's own webhooks.
@@ -147,14 +151,19 @@ class WebhookDispatcher:
     def _payload(self, occurrence: Occurrence) -> dict[str, Any]:
         app_id = self.config.app_id
         if occurrence.event == wp.CHAT_SYNCED:
-            base = (
-                f"https://api.{self.config.public_base_uri}" if self.config.public_base_uri else self.base_url
-            )
-            download = self.replay.download_url(base, str(occurrence.session["id"]))
-            return wp.chat_synced(occurrence.session, app_id, download)
+            return wp.chat_synced(occurrence.session, app_id)
         if occurrence.peer is not None:
             return wp.participant_event(occurrence.event, occurrence.session, occurrence.peer, app_id)
         return wp.meeting_event(occurrence.event, occurrence.session, app_id)
+
+    def _body(self, delivery: wq.Delivery) -> bytes:
+        """The body to send now: as queued, with a Chat Replay URL signed now for chatSynced."""
+        if delivery.event != wp.CHAT_SYNCED:
+            return delivery.body
+        queued = json.loads(delivery.body)
+        base = f"https://api.{self.config.public_base_uri}" if self.config.public_base_uri else self.base_url
+        download = self.replay.download_url(base, str(queued["sessionId"]))
+        return json.dumps(wp.with_chat_download(queued, download), separators=(",", ":")).encode()
 
     async def _work(self) -> None:
         while True:
@@ -203,17 +212,23 @@ class WebhookDispatcher:
         if delivery.url is None:  # the webhook was deleted or disabled since
             await self.db.write(lambda c: wq.finish(c, delivery.id))
             return
+        try:
+            body = self._body(delivery)
+        except (ValueError, TypeError, KeyError):  # unreadable as queued: no attempt can succeed
+            log.exception("webhook delivery %s has an unreadable body; dropped", delivery.id)
+            await self.db.write(lambda c: wq.finish(c, delivery.id))
+            return
         await self.signer.ready()
         headers = {
             "content-type": "application/json",
-            "rtk-signature": self.signer.sign(delivery.body),
+            "rtk-signature": self.signer.sign(body),
             "rtk-uuid": delivery.id,
             "rtk-webhook-id": delivery.webhook_id,
         }
         attempts = delivery.attempts + 1
         status: int | None = None
         try:
-            response = await self._client.post(delivery.url, content=delivery.body, headers=headers)
+            response = await self._client.post(delivery.url, content=body, headers=headers)
             status = response.status_code
         except httpx.HTTPError as exc:
             log.info("webhook %s to %s: %s", delivery.event, delivery.url, exc)

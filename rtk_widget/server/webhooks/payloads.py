@@ -1,7 +1,9 @@
 """Webhook bodies in RealtimeKit's shapes (docs/rest.md), built from the stored session.
 
 Meeting events carry a ``meeting`` block; participant events add ``participant``;
-``meeting.chatSynced`` is flat and carries the Chat Replay download URL.
+``meeting.chatSynced`` is flat and carries the Chat Replay download URL, which expires: it is
+queued without one (:func:`chat_synced`) and given a fresh one at each attempt
+(:func:`with_chat_download`).
 """
 
 from __future__ import annotations
@@ -86,17 +88,28 @@ def participant_event(
     }
 
 
-def chat_synced(session: Mapping[str, Any], app_id: str, download: dict[str, str]) -> dict[str, Any]:
-    """``download`` is Chat Replay's ``{chat_download_url, chat_download_url_expiry}``."""
+def chat_synced(session: Mapping[str, Any], app_id: str) -> dict[str, Any]:
+    """The ``meeting.chatSynced`` body as queued: everything but the Chat Replay URL."""
     return {
         "event": CHAT_SYNCED,
         "sessionId": session["id"],
         "meetingId": session["meeting_id"],
         "title": session["title"] or "",
-        "chatDownloadUrl": download["chat_download_url"],
-        "chatDownloadUrlExpiry": download["chat_download_url_expiry"],
         "createdAt": iso(session["started_ms"]),
         "startedAt": iso(session["started_ms"]),
         "endedAt": iso(session["ended_ms"]),
         "organizedBy": _organizer(app_id),
     }
+
+
+def with_chat_download(body: Mapping[str, Any], download: Mapping[str, str]) -> dict[str, Any]:
+    """A queued ``meeting.chatSynced`` ``body`` with Chat Replay's ``download`` (its
+    ``{chat_download_url, chat_download_url_expiry}``) after the title, in place of any it had."""
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if key not in ("chatDownloadUrl", "chatDownloadUrlExpiry"):
+            out[key] = value
+        if key == "title":
+            out["chatDownloadUrl"] = download["chat_download_url"]
+            out["chatDownloadUrlExpiry"] = download["chat_download_url_expiry"]
+    return out
