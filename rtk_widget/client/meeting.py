@@ -86,10 +86,11 @@ class Meeting(EventSource):
     ``Meeting(token, loop=asyncio.get_running_loop())``: the socket, keep-alive,
     reconnection and uploads then run on that loop, the ``*_async`` methods run there with
     no thread hop, and callbacks are scheduled there with ``call_soon`` (the default
-    ``dispatcher``; no rtk-widget thread is started). The blocking forms cannot wait on
-    the loop they would block: called on it they raise :class:`RuntimeError` naming the
-    ``*_async`` twin to await (from another thread they still work). A callback that
-    blocks the loop delays the socket too, as any code on that loop does::
+    ``dispatcher``; no rtk-widget thread is started; ``chat.on_message`` handlers may be
+    coroutine functions). The blocking forms cannot wait on the loop they would block:
+    called on it they raise :class:`RuntimeError` naming the ``*_async`` twin to await
+    (from another thread they still work). A callback that blocks the loop delays the
+    socket too, as any code on that loop does::
 
         async def main() -> None:
             async with Meeting(token, base_url=url, loop=asyncio.get_running_loop()) as meeting:

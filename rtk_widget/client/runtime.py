@@ -13,7 +13,6 @@ run on that loop with no thread hop, and their blocking twins refuse to run on i
 
 from __future__ import annotations
 
-import _thread
 import asyncio
 import concurrent.futures
 import threading
@@ -79,7 +78,7 @@ class Runtime:
             raise RuntimeError(self._refusal(caller))
         # A lock released by the task's done callback: cheaper than run_coroutine_threadsafe's
         # two chained futures (one Condition, one extra callback round on the loop).
-        finished = _thread.allocate_lock()
+        finished = threading.Lock()
         finished.acquire()
         tasks: list[asyncio.Task[T]] = []
 
@@ -88,7 +87,11 @@ class Runtime:
             tasks.append(task)
             task.add_done_callback(lambda _: finished.release())
 
-        self.loop.call_soon_threadsafe(start)
+        try:
+            self.loop.call_soon_threadsafe(start)
+        except RuntimeError:  # the attached loop was closed meanwhile
+            coro.close()
+            raise
         try:
             if finished.acquire(timeout=-1 if timeout is None else timeout):
                 return tasks[0].result()

@@ -107,6 +107,18 @@ async def test_a_blocking_twin_from_another_thread_runs_on_the_attached_loop(ser
         assert [m.id for m in a.chat.messages] == [sent.id]
 
 
+async def test_a_blocking_twin_needs_the_attached_loop_running(server, make_meeting):
+    _, (ada,) = await make_meeting("ada")
+    idle = asyncio.new_event_loop()
+    try:
+        meeting = Meeting(ada["token"], base_url=server.base_url, loop=idle)
+        with pytest.raises(RuntimeError, match=r"Meeting\.join\(\) needs the event loop .* is not running"):
+            meeting.join()
+        assert not meeting.joined
+    finally:
+        idle.close()
+
+
 def test_a_loop_given_is_checked():
     with pytest.raises(TypeError, match=r"Meeting\(loop=...\) takes an asyncio event loop"):
         Meeting("x.eyJtZWV0aW5nSWQiOiJtIn0.x", loop="running")  # type: ignore[arg-type]
