@@ -1,4 +1,6 @@
-"""Dispatch of the front end's requests.
+"""Dispatch of the front end's requests: :class:`ReadRequestHandlers` answers what a read-only
+panel (a replay) may ask, reads of the feed and ``media``; :class:`RequestHandlers` adds the
+writes of a live meeting.
 
 ``handle`` runs in the comm handler (the kernel's main thread) and never waits
 on the network: reads of the feed and upload chunks are answered from memory
@@ -14,7 +16,7 @@ import concurrent.futures
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, cast
 
 from rtk_widget.client.messages import Message
 
@@ -35,13 +37,15 @@ MAX_PAGE = 500
 MAX_LOCAL_ID = 128
 """Longest ``localId`` a ``send`` may carry."""
 
+T = TypeVar("T")
+
 Reply = Callable[[dict[str, Any], list[bytes]], None]
 Answer = tuple[dict[str, Any], list[bytes]]
 """A response and its binary buffers."""
 
 
 READ_KINDS: Final[frozenset[str]] = frozenset({p.PAGE, p.PINNED, p.CATCH_UP, p.PING})
-"""Requests answered from the feed alone, at once (a read-only replay answers only these)."""
+"""Requests answered from the feed alone, at once (a read-only replay answers these and ``media``)."""
 
 
 def answer_read(feed: ChatFeed, kind: str, msg: dict[str, Any]) -> Any:
@@ -78,14 +82,36 @@ def _catch_up(feed: ChatFeed, request: p.CatchUpRequest) -> p.CatchUpResponse:
     return {"deltas": deltas, "feedSeq": feed_seq}
 
 
-class RequestHandlers:
-    """Answers ``{kind, id, msg}`` requests; see ``_protocol.REQUESTS`` for the table."""
+class MediaPort(Protocol):
+    """What reads and ``media`` requests need of a chat (a :class:`MeetingPort`, or a replay's)."""
 
-    def __init__(self, port: MeetingPort, feed: ChatFeed, reply: Reply) -> None:
+    max_upload_bytes: int
+    """The largest attachment fetched."""
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run ``coro`` on the network loop without waiting."""
+        ...
+
+    def attachment_name(self, link: str) -> str | None:
+        """The file name of the chat's attachment at ``link`` ("" for images), None if no message has it."""
+        ...
+
+    async def fetch_media(self, link: str, max_bytes: int) -> tuple[bytes, str]:
+        """The attachment's bytes and type, fetched under the chat's media policy."""
+        ...
+
+
+class ReadRequestHandlers:
+    """Answers ``{kind, id, msg}`` requests (``_protocol.REQUESTS``) that read: pages of the feed
+    and ``media``; any other is refused as ``forbidden``, saying ``refusal`` and the kind."""
+
+    def __init__(
+        self, port: MediaPort, feed: ChatFeed, reply: Reply, *, refusal: str = "this panel is read-only"
+    ) -> None:
         self.port = port
         self.feed = feed
         self.reply = reply
-        self.uploads = Uploads(port.max_upload_bytes)
+        self.refusal = refusal
         self._running: dict[str, concurrent.futures.Future[Any]] = {}
         self._running_lock = threading.Lock()
 
@@ -124,63 +150,13 @@ class RequestHandlers:
     def _dispatch(self, kind: str, request_id: str, msg: dict[str, Any], buffers: list[bytes]) -> None:
         if kind in READ_KINDS:
             self._respond(kind, request_id, answer_read(self.feed, kind, msg))
-        elif kind == p.UPLOAD_CHUNK:
-            self._respond(kind, request_id, self._upload_chunk(parse(p.UploadChunkRequest, msg), buffers))
-        elif kind == p.SEND:
-            self._send(request_id, parse(p.SendRequest, msg))
-        elif kind == p.RECONNECT:
-            self._run(kind, request_id, _empty_reply(self.port.reconnect()))
         elif kind == p.MEDIA:
             self._run(kind, request_id, self._media(parse(p.MediaRequest, msg)["link"]))
-        elif kind == p.EDIT:
-            edit = parse(p.EditRequest, msg)
-            self._run(kind, request_id, _message_reply(self.port.edit_text(edit["messageId"], edit["text"])))
         else:
-            self._run(kind, request_id, self._message_call(kind, parse(p.MessageIdRequest, msg)["messageId"]))
+            self._write(kind, request_id, msg, buffers)
 
-    def _upload_chunk(self, request: p.UploadChunkRequest, buffers: list[bytes]) -> p.UploadChunkResponse:
-        if len(buffers) != 1:
-            raise RequestError("invalid", f"an upload chunk carries one buffer, got {len(buffers)}")
-        received = self.uploads.add_chunk(
-            request["uploadId"],
-            index=request["index"],
-            last=request["last"],
-            name=request["name"],
-            mime=request["mime"],
-            size=request["size"],
-            chunk=bytes(buffers[0]),
-        )
-        return {"received": received}
-
-    def _send(self, request_id: str, request: p.SendRequest) -> None:
-        local_id = request.get("localId")
-        if local_id is not None and not 0 < len(local_id) <= MAX_LOCAL_ID:
-            raise RequestError("invalid", f"'localId' must be 1 to {MAX_LOCAL_ID} characters long")
-        to = request.get("to", [])
-        if not all(to):
-            raise RequestError("invalid", "'to' must be a list of user ids")
-        envelope_id = self.port.new_envelope_id()
-        call = self._send_call(request, to, envelope_id)
-        if local_id is not None:
-            self.feed.expect_send(envelope_id, local_id)
-        self._run(p.SEND, request_id, _message_reply(call), envelope_id if local_id is not None else None)
-
-    def _send_call(self, request: p.SendRequest, to: list[str], envelope_id: str) -> Awaitable[Message]:
-        """Check a send now (so bad input fails fast) and return its call."""
-        upload_id = request.get("uploadId")
-        if upload_id is None:
-            if "text" not in request:
-                raise RequestError("invalid", "a send needs 'text' or 'uploadId'")
-            return self.port.send_text(request["text"], to, envelope_id)
-        upload = self.uploads.take(upload_id)
-        if request.get("as", "file") == "image":
-            return self.port.send_image(upload.data(), upload.name, to, envelope_id)
-        return self.port.send_file(upload.data(), upload.name, to, envelope_id)
-
-    def _message_call(self, kind: str, message_id: str) -> Coroutine[Any, Any, Answer]:
-        if kind == p.DELETE:
-            return _empty_reply(self.port.delete(message_id))
-        return _message_reply(self.port.pin(message_id) if kind == p.PIN else self.port.unpin(message_id))
+    def _write(self, kind: str, request_id: str, msg: dict[str, Any], buffers: list[bytes]) -> None:
+        raise RequestError("forbidden", f"{self.refusal} ({kind} is not possible)")
 
     def _media(self, link: str) -> Coroutine[Any, Any, Answer]:
         # Only links of messages in this chat: the kernel must not fetch arbitrary URLs for the page.
@@ -188,7 +164,7 @@ class RequestHandlers:
         if name is None:
             raise RequestError("not_found", "no message in this chat has that attachment link")
         name = name or link.rsplit("/", 1)[-1].split("?", 1)[0]
-        fetch = self.port.fetch_media(link, self.uploads.max_bytes)
+        fetch = self.port.fetch_media(link, self.port.max_upload_bytes)
 
         async def media() -> Answer:
             data, mime = await fetch
@@ -239,6 +215,73 @@ class RequestHandlers:
         if payload["code"] == "internal":
             logger.error("rtk-widget: %s request failed", kind, exc_info=exc)
         self.reply({"kind": p.response_kind(kind), "id": request_id, "error": payload}, [])
+
+
+class RequestHandlers(ReadRequestHandlers):
+    """Answers every request of a live meeting's panel; see ``_protocol.REQUESTS`` for the table."""
+
+    port: MeetingPort
+
+    def __init__(self, port: MeetingPort, feed: ChatFeed, reply: Reply) -> None:
+        super().__init__(port, feed, reply)
+        self.uploads = Uploads(port.max_upload_bytes)
+
+    def _write(self, kind: str, request_id: str, msg: dict[str, Any], buffers: list[bytes]) -> None:
+        if kind == p.UPLOAD_CHUNK:
+            self._respond(kind, request_id, self._upload_chunk(parse(p.UploadChunkRequest, msg), buffers))
+        elif kind == p.SEND:
+            self._send(request_id, parse(p.SendRequest, msg))
+        elif kind == p.RECONNECT:
+            self._run(kind, request_id, _empty_reply(self.port.reconnect()))
+        elif kind == p.EDIT:
+            edit = parse(p.EditRequest, msg)
+            self._run(kind, request_id, _message_reply(self.port.edit_text(edit["messageId"], edit["text"])))
+        else:
+            self._run(kind, request_id, self._message_call(kind, parse(p.MessageIdRequest, msg)["messageId"]))
+
+    def _upload_chunk(self, request: p.UploadChunkRequest, buffers: list[bytes]) -> p.UploadChunkResponse:
+        if len(buffers) != 1:
+            raise RequestError("invalid", f"an upload chunk carries one buffer, got {len(buffers)}")
+        received = self.uploads.add_chunk(
+            request["uploadId"],
+            index=request["index"],
+            last=request["last"],
+            name=request["name"],
+            mime=request["mime"],
+            size=request["size"],
+            chunk=bytes(buffers[0]),
+        )
+        return {"received": received}
+
+    def _send(self, request_id: str, request: p.SendRequest) -> None:
+        local_id = request.get("localId")
+        if local_id is not None and not 0 < len(local_id) <= MAX_LOCAL_ID:
+            raise RequestError("invalid", f"'localId' must be 1 to {MAX_LOCAL_ID} characters long")
+        to = request.get("to", [])
+        if not all(to):
+            raise RequestError("invalid", "'to' must be a list of user ids")
+        envelope_id = self.port.new_envelope_id()
+        call = self._send_call(request, to, envelope_id)
+        if local_id is not None:
+            self.feed.expect_send(envelope_id, local_id)
+        self._run(p.SEND, request_id, _message_reply(call), envelope_id if local_id is not None else None)
+
+    def _send_call(self, request: p.SendRequest, to: list[str], envelope_id: str) -> Awaitable[Message]:
+        """Check a send now (so bad input fails fast) and return its call."""
+        upload_id = request.get("uploadId")
+        if upload_id is None:
+            if "text" not in request:
+                raise RequestError("invalid", "a send needs 'text' or 'uploadId'")
+            return self.port.send_text(request["text"], to, envelope_id)
+        upload = self.uploads.take(upload_id)
+        if request.get("as", "file") == "image":
+            return self.port.send_image(upload.data(), upload.name, to, envelope_id)
+        return self.port.send_file(upload.data(), upload.name, to, envelope_id)
+
+    def _message_call(self, kind: str, message_id: str) -> Coroutine[Any, Any, Answer]:
+        if kind == p.DELETE:
+            return _empty_reply(self.port.delete(message_id))
+        return _message_reply(self.port.pin(message_id) if kind == p.PIN else self.port.unpin(message_id))
 
 
 async def _message_reply(call: Awaitable[Message]) -> Answer:

@@ -10,6 +10,9 @@ origins the meeting itself vouches for:
   as they appear in its own image and file messages (RealtimeKit's upload host);
 - origins the notebook adds with :meth:`MediaPolicy.trust`.
 
+A replay of a past session has no meeting: its policy (``MediaPolicy(None)``) vouches only for
+the origins it is told to trust, which ``ReplayWidget`` sets to its Chat Replay server's.
+
 Only ``http``/``https``; every redirect hop is checked again before it is followed; a size
 cap and an overall timeout bound each fetch. Anything else is refused before a request
 leaves the kernel.
@@ -18,13 +21,14 @@ leaves the kernel.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from rtk_widget.client.errors import MessageNotFoundError, UploadError
-from rtk_widget.client.messages import FileMessage, ImageMessage
+from rtk_widget.client.messages import FileMessage, ImageMessage, Message
 
 from ._errors import RequestError
 
@@ -58,14 +62,26 @@ def origin_of(url: str) -> Origin | None:
         return None
 
 
+def attachment_name(messages: Iterable[Message], link: str) -> str | None:
+    """The file name of the attachment at ``link`` among ``messages`` ("" for an image, the first
+    found wins), None if none of them has it: the kernel fetches only links of the chat it shows."""
+    for message in messages:
+        if isinstance(message, FileMessage) and message.link == link:
+            return message.name
+        if isinstance(message, ImageMessage) and message.link == link:
+            return ""
+    return None
+
+
 def _shown(url: str) -> str:
     return repr(url if len(url) <= 80 else url[:77] + "...")
 
 
 class MediaPolicy:
-    """The kernel's media fetches for one meeting: which origins, and the fetch with its limits."""
+    """The kernel's media fetches for one meeting (None: a replay, which has none): which origins,
+    and the fetch with its limits."""
 
-    def __init__(self, meeting: Meeting, *, timeout_s: float = MEDIA_TIMEOUT_S) -> None:
+    def __init__(self, meeting: Meeting | None, *, timeout_s: float = MEDIA_TIMEOUT_S) -> None:
         self.meeting = meeting
         self.timeout_s = timeout_s
         self._trusted: set[Origin] = set()
@@ -80,6 +96,8 @@ class MediaPolicy:
     def origins(self) -> set[Origin]:
         """Every origin the kernel may fetch from now."""
         allowed = set(self._trusted)
+        if self.meeting is None:
+            return allowed
         api = origin_of(self.meeting.api_base)
         if api is not None:
             allowed.add(api)
@@ -113,16 +131,22 @@ class MediaPolicy:
             raise UploadError(f"fetching the attachment failed: {exc}") from exc
 
     async def _fetch(self, url: str, max_bytes: int) -> tuple[bytes, str]:
-        async with self.meeting.http_client(timeout=self.timeout_s, follow_redirects=False) as http:
+        async with self._client(timeout=self.timeout_s, follow_redirects=False) as http:
             for _ in range(MAX_REDIRECTS + 1):
                 self.check(url)
                 # Credentials go only to the meeting's own origin, recomputed at every hop.
-                async with http.stream("GET", url, headers=self.meeting.credentials_for(url)) as response:
+                async with http.stream("GET", url, headers=self._credentials_for(url)) as response:
                     if response.is_redirect:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue
                     return await _body(response, max_bytes)
         raise MediaRefusedError(f"the attachment redirects more than {MAX_REDIRECTS} times")
+
+    def _client(self, **options: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(**options) if self.meeting is None else self.meeting.http_client(**options)
+
+    def _credentials_for(self, url: str) -> dict[str, str]:
+        return {} if self.meeting is None else self.meeting.credentials_for(url)
 
 
 async def _body(response: httpx.Response, max_bytes: int) -> tuple[bytes, str]:

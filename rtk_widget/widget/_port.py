@@ -10,13 +10,13 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rtk_widget.client.errors import MessageNotFoundError
-from rtk_widget.client.messages import FileMessage, ImageMessage, Message
+from rtk_widget.client.messages import Message
 from rtk_widget.client.participants import Participant
 from rtk_widget.client.runtime import get_runtime
 from rtk_widget.client.uploads import FileSource
 from rtk_widget.wire import limits
 
-from ._media_policy import MediaPolicy
+from ._media_policy import MediaPolicy, attachment_name
 
 if TYPE_CHECKING:
     from rtk_widget.client.meeting import Meeting
@@ -122,12 +122,7 @@ class MeetingPort:
         Read from the meeting's store, which is ahead of the events still queued for the widget,
         so a front end that asks for a just-sent attachment finds it.
         """
-        for message in reversed(self.chat.state.store.view()):
-            if isinstance(message, FileMessage) and message.link == link:
-                return message.name
-            if isinstance(message, ImageMessage) and message.link == link:
-                return ""
-        return None
+        return attachment_name(reversed(self.chat.state.store.view()), link)
 
     async def fetch_media(self, link: str, max_bytes: int) -> tuple[bytes, str]:
         """Download an attachment from the kernel's side, at most ``max_bytes``, if the meeting vouches

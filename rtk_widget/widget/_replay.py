@@ -7,6 +7,10 @@ one is an "add" on the feed, going back removes them, so the front end needs not
 them. The reveal position (how many messages, in chat order) is a synced trait either side may
 set; the clock that advances it while playing runs in the kernel, so every open view of the
 widget shows the same moment and Python can drive it without a browser.
+
+Requests go through the live panel's handlers in their read-only form: pages of the feed, and
+attachments fetched through the kernel under the replay's media policy (``_replay_media``);
+writes are refused.
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ from rtk_widget.client.chat_state import ChatUpdateEvent
 from rtk_widget.client.events import EventEmitter, default_dispatcher
 from rtk_widget.client.messages import Message
 
-from ._errors import RequestError, error_payload
 from ._feed import ChatFeed
-from ._handlers import READ_KINDS, answer_read
+from ._handlers import ReadRequestHandlers
 from ._panel import ChatPanel
-from ._protocol import REQUEST_KINDS, ReplayState, response_kind
+from ._protocol import ReplayState
+from ._replay_media import ReplayMedia, replay_server_url
 from ._replay_source import replay_messages
 
 MAX_PAUSE_S = 2.0
@@ -54,12 +58,16 @@ class ReplayWidget(ChatPanel):
     all of them. It opens with everything revealed unless ``position`` says otherwise;
     :meth:`play` from the end starts again from the first message. Requests that would change
     the chat (send, edit, delete, pin, upload) are refused as ``forbidden``.
+
+    Images and files are fetched through the kernel, as the live panel does, and only from the
+    replay's own server (the origin of the Chat Replay URL it was read from) or origins added
+    with :meth:`trust_media_origin`; a replay read from a file or a DataFrame has none at first.
     """
 
     connection_state = traitlets.Unicode("replay", read_only=True).tag(sync=True)
     """Always ``"replay"``: nothing is connected."""
-    media_mode = traitlets.Unicode("direct", read_only=True).tag(sync=True)
-    """The browser loads attachments itself (there is no meeting to fetch them through)."""
+    media_mode = traitlets.Unicode("kernel", read_only=True).tag(sync=True)
+    """Attachments are fetched through the kernel, under the replay's media policy."""
     replay = traitlets.Dict(read_only=True).tag(sync=True)
     """``{count, start_ms, end_ms, at_ms}``: the session's size and time span, and the time of the
     latest revealed message."""
@@ -82,6 +90,7 @@ class ReplayWidget(ChatPanel):
         speed: float = 1.0,
     ) -> None:
         session = replay_messages(source, api="ReplayWidget()")
+        server_url = replay_server_url(source)
         super().__init__(title=_title(session) if title is None else title, height=height)
         self._session: tuple[Message, ...] = tuple(session)
         self._times = [m.time_ms for m in session]
@@ -96,6 +105,9 @@ class ReplayWidget(ChatPanel):
         self._state(self._shown)
         self.replay_position = self._shown
         self.replay_speed = speed
+        self._media = ReplayMedia(self._session, server_url)
+        self._handlers = ReadRequestHandlers(self._media, self._feed, self._send_from_any_thread,
+                                             refusal=READ_ONLY)
         self.on_msg(self._on_custom_msg)
         self._feed.start()
         self.observe(self._on_position, "replay_position")
@@ -144,6 +156,11 @@ class ReplayWidget(ChatPanel):
         self.replay_position = self._index_of(to)
         self._feed.settle()
 
+    def trust_media_origin(self, url: str) -> None:
+        """Let the kernel also fetch the replay's attachments from ``url``'s origin (e.g. the
+        upload host of the meeting); by default only the replay's own server's are fetched."""
+        self._media.policy.trust(url)
+
     def to_pandas(self) -> Any:
         """The whole session as a pandas DataFrame, one row per message."""
         from rtk_widget.client.export import to_dataframe
@@ -152,9 +169,10 @@ class ReplayWidget(ChatPanel):
 
     def close(self) -> None:
         """Stop playing and close the panel."""
-        if "_feed" in self.__dict__:
+        if "_handlers" in self.__dict__:
             self._stop_timer()
             self._feed.stop()
+            self._handlers.cancel_all()
         super().close()
 
     def _index_of(self, to: object) -> int:
@@ -263,22 +281,8 @@ class ReplayWidget(ChatPanel):
 
     # ----- the panel -----
 
-    def _on_custom_msg(self, _widget: Any, content: Any, _buffers: list[bytes] | None) -> None:
-        if not isinstance(content, dict) or content.get("kind") not in REQUEST_KINDS:
-            return
-        kind, request_id, msg = content["kind"], content.get("id"), content.get("msg")
-        if not isinstance(request_id, str) or not isinstance(msg, dict):
-            return  # a cancel (no id) has nothing to cancel here: reads are answered at once
-        reply: dict[str, Any]
-        if kind not in READ_KINDS:
-            refused = RequestError("forbidden", f"{READ_ONLY} ({kind} is not possible)")
-            reply = {"error": error_payload(refused)}
-        else:
-            try:
-                reply = {"response": answer_read(self._feed, kind, msg)}
-            except Exception as exc:
-                reply = {"error": error_payload(exc)}
-        self._send_from_any_thread({"kind": response_kind(kind), "id": request_id, **reply}, [])
+    def _on_custom_msg(self, _widget: Any, content: Any, buffers: list[bytes] | None) -> None:
+        self._handlers.handle(content, buffers)
 
     def __repr__(self) -> str:
         if "_session" not in self.__dict__:

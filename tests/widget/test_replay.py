@@ -115,7 +115,7 @@ def test_writes_are_refused_as_forbidden_and_the_replay_is_unchanged(replay, rec
     replay.seek(4)
     for kind, msg in [("send", {"text": "hi"}), ("edit", {"messageId": "m1", "text": "x"}),
                       ("delete", {"messageId": "m1"}), ("pin", {"messageId": "m1"}),
-                      ("unpin", {"messageId": "m3"}), ("reconnect", {}), ("media", {"link": "https://x/y"}),
+                      ("unpin", {"messageId": "m3"}), ("reconnect", {}),
                       ("upload-chunk", {"uploadId": "u", "index": 0, "last": True, "name": "a", "mime": "b",
                                         "size": 1})]:
         error = recorder.reply(request(replay, kind, msg))["error"]
@@ -123,6 +123,8 @@ def test_writes_are_refused_as_forbidden_and_the_replay_is_unchanged(replay, rec
         assert "replay of a past session" in error["message"]
         assert kind in error["message"]
     assert recorder.reply(request(replay, "ping", {}))["response"] == {}
+    # Attachments are read, through the kernel (test_replay_media), but only links of the session.
+    assert recorder.reply(request(replay, "media", {"link": "https://x/y"}))["error"]["code"] == "not_found"
     assert recorder.reply(request(replay, "page", {"limit": 0}))["error"]["code"] == "invalid"
     deliver(replay, {"kind": "cancel", "msg": {"targetId": "r1"}})
     deliver(replay, "not a request")
