@@ -59,7 +59,7 @@ class ChatReads:
         """Messages whose text contains ``query`` (event 65543; the SDK's defaults)."""
         if not query.strip():
             raise EmptyMessageError("the search query is empty")
-        request = pb.SearchChatMessagesRequest(time_stamp=to_epoch_ms(timestamp), size=limit,
+        request = pb.SearchChatMessagesRequest(time_stamp=to_epoch_ms(timestamp, direction), size=limit,
                                                reversed=direction == "before", search_term=query)
         frame = await self._connection().request(Event.SEARCH_CHANNEL_MESSAGES, request.SerializeToString())
         answer = pb.GetChatMessagesResponse()

@@ -43,10 +43,21 @@ class MessagePage:
         return len(self.messages)
 
 
-def to_epoch_ms(timestamp: Timestamp) -> int:
-    """Milliseconds since the epoch for a fetch's ``timestamp``."""
+LATEST_AHEAD_MS = 60_000
+"""How far ahead of the clock ``timestamp=None`` reaches when it asks for the newest messages.
+
+A server that keeps message times strictly increasing (rtk-widget's does, so that a time is an
+exact page cursor) stamps a burst of messages sent within one millisecond a few milliseconds
+ahead of the clock; "before now" would miss the newest of them right after they were acked. A
+bound a minute ahead covers such a burst, and on a server without such stamps it means "now"."""
+
+
+def to_epoch_ms(timestamp: Timestamp, direction: Direction = "after") -> int:
+    """Milliseconds since the epoch for a fetch's ``timestamp`` (``None``: now, or for
+    ``"before"``, the newest messages)."""
     if timestamp is None:
-        return int(time.time() * 1000)
+        now = int(time.time() * 1000)
+        return now + LATEST_AHEAD_MS if direction == "before" else now
     if isinstance(timestamp, datetime):
         aware = timestamp if timestamp.tzinfo is not None else timestamp.replace(tzinfo=UTC)
         return int(aware.timestamp() * 1000)
@@ -62,7 +73,7 @@ def page_request(timestamp: Timestamp, limit: int, direction: Direction, *, pinn
         raise ValueError(f'direction must be "before" or "after", got {direction!r}')
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    request = pb.GetPaginatedChatMessageRoomRequest(time_stamp=to_epoch_ms(timestamp), size=limit,
+    request = pb.GetPaginatedChatMessageRoomRequest(time_stamp=to_epoch_ms(timestamp, direction), size=limit,
                                                     reversed=direction == "before")
     if pinned:
         request.filters.pinned = True

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
 
 import httpx
 
 from rtk_widget.client import FileMessage, ImageMessage, TextMessage
+from rtk_widget.server.store import messages as mq
 
 from .helpers import Recorder, wait_until
 
@@ -148,6 +150,17 @@ def test_fetch_pages_follow_the_sdk_directions(trio):
     everything = bob.chat.fetch_public_messages(timestamp=sent[0].time_ms, limit=10)
     assert [m.id for m in everything] == [m.id for m in sent]
     assert not everything.next
+
+
+def test_the_newest_messages_are_found_even_when_stamped_ahead_of_the_clock(trio, monkeypatch):
+    # A burst of sends within one millisecond is stamped a few milliseconds ahead of the clock
+    # (message times strictly increase); here the server's clock runs ahead to make that certain.
+    ada, bob, _ = trio
+    ahead = int(time.time() * 1000) + 5_000
+    monkeypatch.setattr(mq, "now_ms", lambda: ahead)
+    sent = [ada.chat.send_text_message(f"burst {i}").id for i in range(3)]
+    assert [m.id for m in bob.chat.search_messages("burst")] == sent[::-1]
+    assert [m.id for m in bob.chat.fetch_public_messages(direction="before", limit=3)] == sent[::-1]
 
 
 def test_search_messages(trio):
