@@ -198,6 +198,12 @@ class Meeting(EventSource):
         return self._info
 
     @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop this meeting's network work runs on: the one given as ``loop=``, or
+        rtk-widget's network thread's."""
+        return self._runtime.loop
+
+    @property
     def api_base(self) -> str:
         """The meeting's REST base URL (on rtk-widget servers also its file host)."""
         return self._api_base
