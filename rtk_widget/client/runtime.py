@@ -99,6 +99,8 @@ class Runtime:
             # KeyboardInterrupt in a notebook: stop the work instead of leaving it running.
             self.loop.call_soon_threadsafe(_abandon, tasks)
             raise
+        if finished.acquire(blocking=False):  # it finished just as the wait timed out
+            return tasks[0].result()
         self.loop.call_soon_threadsafe(_abandon, tasks)
         raise TimeoutError(f"no result within {timeout} s")
 
