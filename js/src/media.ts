@@ -1,8 +1,7 @@
 import type { Invoker } from "./invoke";
 import { KINDS } from "./protocol";
-import { safeUrl } from "./format/links";
+import { type MediaAccess, browserUrl } from "./media-access";
 import { isPreviewableImage } from "./upload";
-import type { MediaMode } from "./traits";
 
 export interface FetchedMedia {
   url: string;
@@ -61,13 +60,15 @@ export class MediaCache {
 }
 
 /**
- * Shows an image attachment in `img` following `media_mode`: `direct` loads the link itself,
- * `kernel` always fetches through the kernel, `auto` tries the link and falls back on error.
- * Only raster types fetched through the kernel are shown; a direct link must be http(s).
+ * Shows an image attachment in `img` following `media_mode`: `direct` loads any http(s) link
+ * itself, `kernel` always fetches through the kernel, `auto` loads a link on a trusted origin
+ * itself (falling back to the kernel on error) and sends any other to the kernel. Only raster
+ * types fetched through the kernel are shown.
  */
-export function loadImage(img: HTMLImageElement, link: string, mode: MediaMode, cache: MediaCache, onFail: () => void): () => void {
+export function loadImage(img: HTMLImageElement, link: string, access: MediaAccess, cache: MediaCache, onFail: () => void): () => void {
   let active = true;
-  const direct = safeUrl(link);
+  const mode = access.mode;
+  const direct = browserUrl(link, access);
   const viaKernel = (): void => {
     cache
       .fetch(link)
@@ -83,7 +84,7 @@ export function loadImage(img: HTMLImageElement, link: string, mode: MediaMode, 
     if (active && mode === "auto") viaKernel();
     else if (active) onFail();
   };
-  if (mode !== "kernel" && direct && direct.protocol !== "mailto:") {
+  if (direct) {
     img.addEventListener("error", onError);
     img.referrerPolicy = "no-referrer";
     img.src = direct.href;
@@ -99,18 +100,18 @@ export function loadImage(img: HTMLImageElement, link: string, mode: MediaMode, 
 }
 
 /**
- * Saves an attachment. `direct` opens the link; `auto` fetches the link and falls back to the
- * kernel if that fails (offline server, CORS); `kernel` always goes through the kernel.
+ * Saves an attachment. `direct` opens any http(s) link; `auto` fetches a link on a trusted origin
+ * and falls back to the kernel if that fails (offline server, CORS), and sends any other to the
+ * kernel; `kernel` always goes through the kernel.
  */
-export async function downloadAttachment(link: string, name: string, mode: MediaMode, cache: MediaCache): Promise<void> {
-  const direct = safeUrl(link);
-  const fetchable = direct && direct.protocol !== "mailto:" ? direct : null;
-  if (mode === "direct") {
+export async function downloadAttachment(link: string, name: string, access: MediaAccess, cache: MediaCache): Promise<void> {
+  const fetchable = browserUrl(link, access);
+  if (access.mode === "direct") {
     if (!fetchable) throw new Error("This file has no usable link");
     clickLink(fetchable.href, name, true);
     return;
   }
-  if (mode === "auto" && fetchable) {
+  if (fetchable) {
     try {
       const response = await fetch(fetchable.href, { credentials: "omit", referrerPolicy: "no-referrer" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);

@@ -63,6 +63,11 @@ export interface ChatTraits {
   limits: Limits;
   title: string;
   media_mode: MediaMode;
+  /**
+   * The origins (`scheme://host:port`) the meeting vouches for: the kernel fetches attachments
+   * only from these, and in `auto` mode the browser loads a link itself only from one of them.
+   */
+  trusted_media_origins: string[];
   /** A CSS length, or pixels. */
   height: string | number;
   /**

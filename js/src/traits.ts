@@ -120,6 +120,22 @@ export function readMediaMode(value: unknown): MediaMode {
   return value === "kernel" || value === "direct" ? value : "auto";
 }
 
+/** `trusted_media_origins` as the browser spells origins (`URL.origin`); anything but http(s) is dropped. */
+export function readTrustedOrigins(value: unknown): ReadonlySet<string> {
+  const origins = new Set<string>();
+  if (!Array.isArray(value)) return origins;
+  for (const item of value) {
+    if (typeof item !== "string") continue;
+    try {
+      const url = new URL(item);
+      if (url.protocol === "http:" || url.protocol === "https:") origins.add(url.origin);
+    } catch {
+      // Not a URL: trusts nothing.
+    }
+  }
+  return origins;
+}
+
 export function readString(value: unknown): string {
   return str(value);
 }

@@ -24,7 +24,7 @@ function ctx(overrides: Partial<RowContext> = {}): RowContext {
     selfId: "ada",
     canPin: true,
     nameOf: (id) => names[id] ?? null,
-    mediaMode: "auto",
+    mediaAccess: { mode: "auto", trustedOrigins: new Set(["https://f.example", "https://down.example"]) },
     media,
     now: 1_700_000_000_000 + 10 * 60_000,
     editingId: null,
@@ -126,18 +126,18 @@ describe("message rows", () => {
     expect([extensionLabel("archive.tar.gz"), extensionLabel("README"), extensionLabel("x.verylongext")]).toEqual(["GZ", "FILE", "FILE"]);
   });
 
-  it("render images from the direct link in auto mode, and through the kernel in kernel mode", async () => {
+  it("render images from a trusted origin's link in auto mode, and through the kernel in kernel mode", async () => {
     const message = makeMessage(1, { type: "image", name: "cat.png", link: "https://f.example/cat.png", text: undefined });
     const direct = row(message);
     const img = direct.querySelector("img")!;
     expect(img.getAttribute("src")).toBe("https://f.example/cat.png");
     expect(img.alt).toBe("cat.png");
     expect(img.closest("button")?.getAttribute("aria-label")).toBe("Open image cat.png");
-    const viaKernel = row(message, true, ctx({ mediaMode: "kernel" }));
+    const viaKernel = row(message, true, ctx({ mediaAccess: { mode: "kernel", trustedOrigins: new Set() } }));
     await vi.waitFor(() => expect(viaKernel.querySelector("img")?.getAttribute("src")).toMatch(/^blob:/));
     expect(kernel.requests("media").at(-1)?.content.msg).toEqual({ link: "https://f.example/cat.png" });
     // A link the browser must not load is never used directly; direct mode then gives up.
-    const unsafe = row({ ...message, link: "javascript:alert(1)" }, true, ctx({ mediaMode: "direct" }));
+    const unsafe = row({ ...message, link: "javascript:alert(1)" }, true, ctx({ mediaAccess: { mode: "direct", trustedOrigins: new Set() } }));
     expect(unsafe.querySelector("img")).toBeNull();
     expect(unsafe.querySelector(".rtkw-media-error")?.textContent).toBe("Image unavailable");
   });

@@ -255,7 +255,7 @@ describe("the chat panel", () => {
   });
 
   it("opens images in a lightbox that Escape closes, restoring focus", async () => {
-    const { mount, kernel } = setup(1);
+    const { mount, kernel } = setup(1, { trusted_media_origins: ["https://f.example"] });
     kernel.messages.push(kernel.newMessage({ type: "image", name: "cat.png", link: "https://f.example/cat.png", text: undefined }));
     const panel = mount();
     await vi.waitFor(() => expect(keys(panel)).toContain("m2"));

@@ -344,6 +344,9 @@ class ChatTraits(TypedDict):
     limits: Limits
     title: str
     media_mode: MediaMode
+    trusted_media_origins: list[str]
+    """The origins (``scheme://host:port``) the meeting vouches for: the kernel fetches attachments
+    only from these, and in ``auto`` mode the browser loads a link itself only from one of them."""
     height: str | int
     """A CSS length, or pixels."""
     seen_feed_seq: int

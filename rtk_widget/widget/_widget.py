@@ -19,6 +19,7 @@ from . import _protocol as p
 from ._addressing import Recipients, resolve_recipients
 from ._feed import ChangeCallback, ChatFeed, MessageCallback
 from ._handlers import RequestHandlers
+from ._media_origins import MediaOriginsTrait
 from ._panel import ChatPanel
 from ._people import PeopleTraits
 from ._port import MeetingPort
@@ -44,11 +45,16 @@ class ChatWidget(ChatPanel):
     meeting:
         A joined meeting, e.g. ``Meeting.local(display_name="Ada")``.
     media_mode:
-        How the panel loads images and files: ``"kernel"`` fetches them
-        through the kernel with the meeting's credentials (works when the
-        browser cannot reach the meeting server: remote kernels, JupyterHub),
-        ``"direct"`` lets the browser load the links, ``"auto"`` tries direct
-        and falls back to the kernel.
+        How the panel loads images and files. ``"auto"`` (the default): the
+        browser loads a link itself only when its origin is one the meeting
+        vouches for (:attr:`trusted_media_origins`), falling back to the kernel
+        if that fails; any other link goes through the kernel, which refuses
+        it, so no participant can make your browser or your kernel contact a
+        host of their choosing. ``"kernel"`` fetches every attachment through
+        the kernel with the meeting's credentials (works when the browser
+        cannot reach the meeting server: remote kernels, JupyterHub), from the
+        same origins only. ``"direct"`` lets the browser load every http(s)
+        link a message names: only for meetings whose participants you trust.
     """
 
     connection_state = traitlets.Unicode("idle", read_only=True).tag(sync=True)
@@ -65,6 +71,9 @@ class ChatWidget(ChatPanel):
     status line says while reconnecting or after a failure."""
     media_mode = traitlets.Enum(("auto", "kernel", "direct"), default_value="auto").tag(sync=True)
     """How the panel loads attachments; see the class docstring."""
+    trusted_media_origins = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    """The origins (``scheme://host:port``) attachments are loaded from: the meeting's REST and file
+    host, the upload host of your own uploads and those added with :meth:`trust_media_origin`."""
 
     def __init__(
         self,
@@ -91,6 +100,10 @@ class ChatWidget(ChatPanel):
             report=self._report_failure,
         )
         self._people = PeopleTraits(meeting, self._set_synced, self._report_failure)
+        self._media_origins = MediaOriginsTrait(self._port.media, lambda: meeting.self.user_id,
+                                                self._set_synced, self._report_failure)
+        self._media_origins.sync()
+        self._feed.subscribe_changes(self._media_origins.on_change)
         self._handlers = RequestHandlers(self._port, self._feed, self._send_from_any_thread)
         self.set_trait(
             "limits",
@@ -181,9 +194,11 @@ class ChatWidget(ChatPanel):
         self.send({"kind": p.SCROLL_TO, "messageId": message_id, "order": order_of(message)})
 
     def trust_media_origin(self, url: str) -> None:
-        """Let the kernel also fetch attachments from ``url``'s origin (e.g. your organisation's
-        file host) when the browser cannot; by default it fetches only from the meeting's own hosts."""
+        """Also load attachments from ``url``'s origin (e.g. your organisation's file host): the
+        kernel fetches from it, and in ``auto`` mode the browser loads its links itself. By default
+        only the meeting's own hosts are trusted (see :attr:`trusted_media_origins`)."""
         self._port.media.trust(url)
+        self._media_origins.sync()
 
     def on_message(self, fn: MessageCallback, *, include_own: bool = False) -> Subscription:
         """Call ``fn(message)`` for every new message from others; returns a handle whose call unsubscribes.

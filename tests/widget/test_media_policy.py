@@ -76,14 +76,15 @@ def other() -> Iterator[Listener]:
     server.close()
 
 
-def post_image_link(ada: Meeting, link: str) -> None:
-    """Mallory joins Ada's meeting over the raw protocol and posts an image message naming ``link``."""
+def post_image_link(ada: Meeting, link: str, token: str | None = None) -> None:
+    """Mallory joins Ada's meeting over the raw protocol and posts an image message naming ``link``
+    (with ``token``: that participant does, on a connection of its own, as from another device)."""
 
     async def post() -> None:
         runtime = get_runtime()
-        base_url, meeting_id, token = await local_participant(
+        base_url, meeting_id, mallory = await local_participant(
             runtime, display_name="Mallory", meeting_id=ada.meeting_id, title="", preset_name=None)
-        client = await ProtoClient.connect(base_url, {"token": token}, meeting_id)
+        client = await ProtoClient.connect(base_url, {"token": token or mallory}, meeting_id)
         try:
             await client.join()
             await client.send(1, link)

@@ -6,7 +6,7 @@ import { type MediaCache, downloadAttachment } from "../media";
 import type { WireMessage } from "../protocol";
 import type { ChatSession } from "../session";
 import { type ChatState, windowMessages } from "../store";
-import type { MediaMode } from "../traits";
+import type { MediaAccess } from "../media-access";
 import { ACTIONS, type RowContext, renderRow } from "./message-row";
 import { type Row, buildRows, estimateRowHeight } from "./rows";
 import { UnreadBeacon } from "./unread";
@@ -16,7 +16,7 @@ import { VirtualList } from "./virtual-list";
 export interface Viewer {
   selfId: string | null;
   canPin: boolean;
-  mediaMode: MediaMode;
+  mediaAccess: MediaAccess;
   maxTextLength: number;
   nameOf(userId: string): string | null;
   /** Everyone in the meeting now, yourself included. */
@@ -242,7 +242,7 @@ export class Feed {
       selfId: viewer.selfId,
       canPin: viewer.canPin,
       nameOf: viewer.nameOf,
-      mediaMode: viewer.mediaMode,
+      mediaAccess: viewer.mediaAccess,
       media: this.deps.media,
       now: Date.now(),
       editingId: this.editingId,
@@ -371,8 +371,8 @@ export class Feed {
       }
       case ACTIONS.download:
         if (row.kind === "message" && row.message.link) {
-          const mode = this.deps.viewer().mediaMode;
-          downloadAttachment(row.message.link, row.message.name ?? "download", mode, this.deps.media).catch((error: unknown) =>
+          const access = this.deps.viewer().mediaAccess;
+          downloadAttachment(row.message.link, row.message.name ?? "download", access, this.deps.media).catch((error: unknown) =>
             this.deps.showError({ code: "internal", message: `Download failed: ${String(error)}` }),
           );
         }

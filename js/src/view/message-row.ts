@@ -7,7 +7,7 @@ import { formatFullTime, formatRelativeTime } from "../format/time";
 import { type MediaCache, loadImage } from "../media";
 import type { WireMessage } from "../protocol";
 import type { PendingSend } from "../store";
-import type { MediaMode } from "../traits";
+import type { MediaAccess } from "../media-access";
 import type { Row } from "./rows";
 
 /** Action names carried in `data-action`; the panel handles clicks by delegation. */
@@ -33,7 +33,7 @@ export interface RowContext {
   canPin: boolean;
   /** A participant's display name, or null for an id nobody in the meeting has now. */
   nameOf(userId: string): string | null;
-  mediaMode: MediaMode;
+  mediaAccess: MediaAccess;
   media: MediaCache;
   now: number;
   editingId: string | null;
@@ -153,7 +153,7 @@ function imageBody(message: WireMessage, ctx: RowContext): HTMLElement {
   open.dataset.action = ACTIONS.openImage;
   const wrapper = h("div", { className: "rtkw-image-wrapper" }, [open]);
   if (message.link) {
-    loadImage(img, message.link, ctx.mediaMode, ctx.media, () => {
+    loadImage(img, message.link, ctx.mediaAccess, ctx.media, () => {
       wrapper.replaceChildren(
         h("span", { className: "rtkw-media-error", text: "Image unavailable" }),
         fileCard(message.name ?? "image", message.size, ACTIONS.download, "Download"),

@@ -16,6 +16,7 @@ import {
   readParticipants,
   readSelfInfo,
   readString,
+  readTrustedOrigins,
 } from "../traits";
 import { Composer } from "./composer";
 import { keepKeysInside } from "./host-keys";
@@ -52,6 +53,7 @@ const TRAIT_EVENTS = [
   "participants",
   "limits",
   "media_mode",
+  "trusted_media_origins",
   "connection_state",
   "connection_detail",
   "height",
@@ -82,7 +84,10 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
       people: self ? [...participants, { userId: self.userId, displayName: self.displayName }] : participants,
       selfId: self?.userId ?? null,
       canPin: self?.permissions.canPin ?? false,
-      mediaMode: readMediaMode(model.get("media_mode")),
+      mediaAccess: {
+        mode: readMediaMode(model.get("media_mode")),
+        trustedOrigins: readTrustedOrigins(model.get("trusted_media_origins")),
+      },
       maxTextLength: readLimits(model.get("limits")).maxTextLength,
       nameOf: (userId) => names.get(userId) ?? null,
     };
@@ -103,7 +108,7 @@ export function mountPanel(el: HTMLElement, deps: PanelDeps): Panel {
     const name = displayText(message.name || "image", 120);
     lightbox.open(src, `${name} — shared by ${displayText(message.displayName)}`, () => {
       if (message.link) {
-        downloadAttachment(message.link, message.name ?? "image", viewer().mediaMode, media).catch((e: unknown) =>
+        downloadAttachment(message.link, message.name ?? "image", viewer().mediaAccess, media).catch((e: unknown) =>
           showError({ code: "internal", message: `Download failed: ${String(e)}` }),
         );
       }
