@@ -46,6 +46,8 @@ export async function start(widget: Widget, host: HTMLElement): Promise<void> {
     limits: { max_text_length: 2000, max_upload_bytes: 10 * 1024 * 1024 },
     title: "Harness",
     media_mode: "auto",
+    // The harness page serves the seeded attachments, as a meeting's file host would.
+    trusted_media_origins: [location.origin],
     last_error: null,
     height: "480px",
   };
