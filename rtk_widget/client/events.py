@@ -72,17 +72,26 @@ class ThreadDispatcher(Dispatcher):
 
 
 class LoopDispatcher(Dispatcher):
-    """Callbacks scheduled on an asyncio loop's thread: the kernel's main loop in Jupyter, or
-    the program's own loop for a meeting attached to it (``Meeting(loop=...)``)."""
+    """Callbacks run on an asyncio loop's thread: the kernel's main loop in Jupyter, or the
+    program's own loop for a meeting attached to it (``Meeting(loop=...)``).
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    ``inline``: an event raised on the loop itself runs its callbacks at once, as the web SDK
+    calls its listeners, instead of after everything else queued on the loop (for an attached
+    meeting every event is raised there: a push then reaches its callback before the loop
+    handles the frames that arrived with it)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, inline: bool = False) -> None:
         self.loop = loop
+        self.inline = inline
 
     def dispatch(self, callback: Callback, payload: Any) -> None:
-        """Schedule ``callback(payload)``: ``call_soon`` from the loop itself (no wake-up needed),
-        else ``call_soon_threadsafe``."""
+        """Run or schedule ``callback(payload)``: at once when ``inline`` and raised on the loop,
+        ``call_soon`` from the loop otherwise (no wake-up needed), else ``call_soon_threadsafe``."""
         if running_on(self.loop):
-            self.loop.call_soon(_call, callback, payload)
+            if self.inline:
+                _call(callback, payload)
+            else:
+                self.loop.call_soon(_call, callback, payload)
         elif not self.loop.is_closed():
             self.loop.call_soon_threadsafe(_call, callback, payload)
 

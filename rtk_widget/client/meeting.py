@@ -119,7 +119,8 @@ class Meeting(EventSource):
         self._api_base = (endpoints_for_base_url(base_url).api_base if base_url
                           else endpoints_for_base_uri(base_uri, None).api_base)
         self._runtime = Runtime(loop) if loop is not None else get_runtime()
-        self.dispatcher = dispatcher or (LoopDispatcher(loop) if loop is not None else default_dispatcher())
+        self.dispatcher = dispatcher or (LoopDispatcher(loop, inline=True) if loop is not None
+                                         else default_dispatcher())
         self._emitter = EventEmitter(self.dispatcher)
         self.chat = Chat(self._runtime, EventEmitter(self.dispatcher), self._claims.meeting_id)
         """The meeting's chat."""
