@@ -218,6 +218,10 @@ class Database:
             return
         for fn, future in waiting:
             self._run_in_batch(fn, future)
+        if self._open_batch is not None:
+            # At once, not at the end of the turn: the pushes of the batch just settled run in
+            # this turn, and the disk can sync the next batch meanwhile.
+            self._start_commit()
 
     def _finish_synchronously(self) -> None:
         """At close: commit what ran in the open transaction, then run and commit the writes

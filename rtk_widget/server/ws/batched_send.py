@@ -42,6 +42,10 @@ class BatchedSendProtocol(HandshakeGuardedProtocol):
         """Return once the transport is not paused, or the connection is lost."""
         await self.writable.wait()
 
+    def has_unread(self) -> bool:
+        """True when received messages wait in the app's receive queue."""
+        return not self.queue.empty()
+
     def write_frames(self, frames: Sequence[bytes | str]) -> None:
         """Frame each of ``frames`` and write them all with one ``transport.write``.
 

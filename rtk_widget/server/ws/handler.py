@@ -151,7 +151,7 @@ class SocketHandler:
         self._register(conn, params.get("oldPeerID"))
         drain = asyncio.create_task(self._drain(websocket, conn, writer))
         pinger = asyncio.create_task(self._ping_loop(conn))
-        reader = asyncio.create_task(self._read_loop(websocket, conn))
+        reader = asyncio.create_task(self._read_loop(websocket, conn, writer))
         ended = asyncio.create_task(conn.ended.wait())
         try:  # until the peer goes, or the server closes it (a slow peer's writer may be stuck)
             await asyncio.wait({reader, ended}, return_when=asyncio.FIRST_COMPLETED)
@@ -189,9 +189,11 @@ class SocketHandler:
         if conn.joined:
             await self.room_events.leave_room(conn)
 
-    async def _read_loop(self, websocket: WebSocket, conn: Connection) -> None:
+    async def _read_loop(self, websocket: WebSocket, conn: Connection, socket: FrameWriter) -> None:
         try:
             while not conn.closed:
+                if not socket.has_unread():  # about to wait: what this socket's requests caused goes out now
+                    self.rooms.flushes.flush_now()
                 try:
                     message = await websocket.receive()
                 except (WebSocketDisconnect, RuntimeError):

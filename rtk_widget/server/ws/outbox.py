@@ -40,6 +40,9 @@ class FrameWriter(Protocol):
     async def wait_ready(self) -> None:
         """Return once :meth:`ready` (or the peer has gone)."""
 
+    def has_unread(self) -> bool:
+        """True when messages from the peer are waiting to be read."""
+
 
 class FlushSchedule:
     """Flushes, once per turn of the event loop, every outbox that got frames in that turn."""
@@ -51,6 +54,11 @@ class FlushSchedule:
         if not self._due:
             asyncio.get_running_loop().call_soon(self._flush)
         self._due.append(outbox)
+
+    def flush_now(self) -> None:
+        """Write every outbox filled so far, without waiting for the end of the turn (a reader
+        with nothing more to read calls this: its replies need not wait for other work)."""
+        self._flush()
 
     def _flush(self) -> None:
         due, self._due = self._due, []
