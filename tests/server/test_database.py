@@ -4,8 +4,10 @@ thread, acknowledgements only after the commit; in memory every write commits as
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -20,6 +22,18 @@ def _insert(x: int):
     return lambda c: c.execute("INSERT INTO t VALUES (?)", (x,)).lastrowid
 
 
+@contextlib.asynccontextmanager
+async def _opened(path) -> AsyncIterator[Database]:
+    """A database with table ``t``, closed afterwards."""
+    db = Database(path)
+    db.open()
+    try:
+        await db.write(_table)
+        yield db
+    finally:
+        db.close()
+
+
 def _committed_rows(path) -> list[int]:
     """What another connection (another process, after a crash) would find."""
     other = sqlite3.connect(path)
@@ -31,10 +45,7 @@ def _committed_rows(path) -> list[int]:
 
 async def test_an_acknowledged_write_is_committed_and_order_is_call_order(tmp_path):
     path = tmp_path / "t.sqlite3"
-    db = Database(path)
-    db.open()
-    try:
-        await db.write(_table)
+    async with _opened(path) as db:
 
         async def write_and_check(x: int) -> None:
             await db.write(_insert(x))
@@ -44,21 +55,14 @@ async def test_an_acknowledged_write_is_committed_and_order_is_call_order(tmp_pa
         for start in range(0, 300, 50):
             await asyncio.gather(*(write_and_check(x) for x in range(start, start + 50)))
         assert _committed_rows(path) == list(range(300))
-    finally:
-        db.close()
 
 
 async def test_a_failing_job_rolls_back_alone_in_every_batch(tmp_path):
-    db = Database(tmp_path / "t.sqlite3")
-    db.open()
-    try:
-        await db.write(_table)
+    async with _opened(tmp_path / "t.sqlite3") as db:
         results = await asyncio.gather(*(db.write(_insert(i % 7)) for i in range(40)), return_exceptions=True)
         assert [isinstance(r, sqlite3.IntegrityError) for r in results] == [i >= 7 for i in range(40)]
         stored = await db.read(lambda c: [r[0] for r in c.execute("SELECT x FROM t ORDER BY x")])
         assert stored == list(range(7))
-    finally:
-        db.close()
 
 
 async def test_close_commits_the_writes_already_called(tmp_path):
@@ -86,10 +90,7 @@ async def test_close_commits_the_writes_already_called(tmp_path):
 
 async def test_writes_from_another_thread_join_the_same_order(tmp_path):
     path = tmp_path / "t.sqlite3"
-    db = Database(path)
-    db.open()
-    try:
-        await db.write(_table)
+    async with _opened(path) as db:
         done = threading.Event()
         errors: list[BaseException] = []
 
@@ -108,8 +109,6 @@ async def test_writes_from_another_thread_join_the_same_order(tmp_path):
         thread.join()
         assert errors == []
         assert sorted(_committed_rows(path)) == [*range(50), *range(100, 150)]
-    finally:
-        db.close()
 
 
 async def _write_range(db: Database, xs: range) -> None:
