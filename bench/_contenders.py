@@ -26,6 +26,7 @@ class Contender:
     """One panel: how to prepare its history, show it, and add one message."""
 
     name: str
+    module: str  # the package the panel needs in the kernel's environment
     prepare: str  # format fields: bench, count, budget
     show: str
     send: str  # format field: text; assigns the result, or IPython would display it as output
@@ -36,6 +37,7 @@ class Contender:
 
 RTK_WIDGET = Contender(
     name="rtk-widget",
+    module="rtk_widget",
     # An earlier session of Bob writes the history straight into the embedded server's store
     # and leaves; Bob and Ada then join, which loads all of it into their clients, as notebooks
     # that join a long meeting do. (Had the writer stayed, its client, which never loaded the
@@ -66,6 +68,7 @@ widget
 
 PANEL_CHATFEED = Contender(
     name="Panel ChatFeed",
+    module="panel",
     # The history is plain (user, text) pairs in the kernel; building the ChatMessage
     # objects is part of showing it, and gives up after the budget.
     prepare="""

@@ -38,6 +38,7 @@ nothing fails on them: they are figures to read, measured side by side in one ru
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import statistics
@@ -242,6 +243,10 @@ def main() -> None:
                         help="measure one contender (default: all, side by side)")
     args = parser.parse_args()
     contenders = [c for c in CONTENDERS if args.only in (None, c.name)]
+    for missing in [c for c in contenders if importlib.util.find_spec(c.module) is None]:
+        print(f"skipping {missing.name}: {missing.module} is not installed "
+              f"(.venv/bin/pip install {missing.module} to compare)")
+        contenders.remove(missing)
     sizes = args.sizes or ([100, 10_000] if args.quick else [100, 100_000])
     args.samples = args.samples or (3 if args.quick else 10)
     args.budget = args.budget or (20 if args.quick else 120)

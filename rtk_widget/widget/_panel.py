@@ -38,9 +38,10 @@ class ChatPanel(anywidget.AnyWidget):
     """The panel's height: a CSS length (``"60vh"``, ``"480px"``) or an int of pixels."""
     last_error = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
     """The latest failure worth showing: ``{code, message, retry_after_ms?}`` or None."""
-    seen_feed_seq = traitlets.Int(0).tag(sync=True)
+    seen_feed_seq = traitlets.Int(0).tag(sync=True, echo_update=False)
     """Written by the panel: the feed position it has applied (marimo re-runs cells that read the
-    widget when the front end changes a trait; Python never sets it)."""
+    widget when the front end changes a trait; Python never sets it). Not echoed back to the
+    front ends (ipywidgets would send every change back: 0.66 kB more per new message)."""
 
     messages = traitlets.Instance(MessagesView, args=([], 0), read_only=True)
     """The messages, oldest first: an immutable sequence (compares equal to a list), a new one on

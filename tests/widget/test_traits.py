@@ -231,3 +231,17 @@ def _push_size_after_history(ada: Meeting, history: int) -> int:
         chat.close()
         reader.leave()
         host.leave()
+
+
+def test_the_panels_feed_position_is_taken_without_being_sent_back(widget, monkeypatch):
+    # The panel writes seen_feed_seq for hosts like marimo; ipywidgets would echo each such
+    # change back to the browser, a second frame for every new message.
+    sent: list[dict] = []
+    monkeypatch.setattr(widget, "_send", lambda msg, buffers=None: sent.append(msg))
+    observed: list[int] = []
+    widget.observe(lambda change: observed.append(change["new"]), "seen_feed_seq")
+    widget._handle_msg({"content": {"data": {"method": "update", "state": {"seen_feed_seq": 5},
+                                             "buffer_paths": []}}, "buffers": []})
+    assert widget.seen_feed_seq == 5
+    assert observed == [5]
+    assert [m for m in sent if m.get("method") == "echo_update"] == []
