@@ -116,18 +116,22 @@ def running_lab(root: Path, app: str = "jupyterlab") -> Iterator[LabServer]:
         wait_until_ready(url, token, process, log, listening)
         yield LabServer(url, token, root, process, log, app)
     finally:
-        stop(process)
-        copier.join(timeout=5)
+        stop(process, copier)
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Ask a server to exit; kill it if it has not within 20 s."""
+def stop(process: subprocess.Popen[bytes], copier: threading.Thread | None = None) -> None:
+    """Ask a server to exit; kill it if it has not within 20 s. Then let ``copier`` (the thread
+    copying its output) finish and close the pipe."""
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    if copier is not None:
+        copier.join(timeout=5)
+    if process.stdout is not None and (copier is None or not copier.is_alive()):
+        process.stdout.close()
 
 
 LISTENING = (b"is running at", b"/lab?token=")

@@ -69,8 +69,7 @@ def marimo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             raise RuntimeError(f"marimo did not start:\n{log.read_text()[-3000:]}")
         yield f"http://127.0.0.1:{port}/"
     finally:
-        stop(process)
-        copier.join(timeout=5)
+        stop(process, copier)
 
 
 def test_marimo_panel_sends_receives_and_reruns_a_cell_reading_the_messages(
