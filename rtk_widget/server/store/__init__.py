@@ -1,1 +1,1 @@
-"""SQLite storage: the schema, one writer thread with group commit, and the queries."""
+"""SQLite storage: the schema, one writing connection with group commit, and the queries."""

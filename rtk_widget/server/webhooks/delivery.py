@@ -94,7 +94,7 @@ class WebhookDispatcher:
     def enqueue(self, conn: sqlite3.Connection, occurrence: Occurrence) -> None:
         """Queue ``occurrence`` for its subscribers, in the caller's write transaction.
 
-        Runs on the database's writer thread; call :meth:`wake` once the write has returned.
+        Runs inside a database write job; call :meth:`wake` once the write has returned.
         Beyond ``webhook_queue_events`` waiting deliveries, new ones are dropped (logged).
         """
         try:  # a failure here must not undo the change being recorded
