@@ -21,6 +21,7 @@ inside :meth:`Database.write`'s call, and reads run at once too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import sqlite3
@@ -191,7 +192,8 @@ class Database:
         assert loop is not None
 
         def committed(done: ThreadFuture[None]) -> None:
-            loop.call_soon_threadsafe(self._committed, batch, done.exception())
+            with contextlib.suppress(RuntimeError):  # the loop closed first (close() settles)
+                loop.call_soon_threadsafe(self._committed, batch, done.exception())
 
         committing.add_done_callback(committed)
 

@@ -256,11 +256,10 @@ class SocketHandler:
             await self._settle(conn)
             conn.send(encode_frame(frame.event, frame.id))
             return
-        if frame.event not in PIPELINED:
+        # An in-memory write commits as it is called: nothing to overlap, and a task would only
+        # cost a turn of the loop.
+        if frame.event not in PIPELINED or self.db.writes_inline:
             await self._settle(conn)
-            await self._run(conn, frame, handler)
-            return
-        if self.db.writes_inline:  # nothing to overlap: a task would only cost a turn of the loop
             await self._run(conn, frame, handler)
             return
         queued = asyncio.Event()
