@@ -59,7 +59,7 @@ async def fill_in_one_millisecond(server: MeetingServer, meeting_id: str, people
             envelope_id=None, file_ids=[]))
 
     def insert_all(conn: Any) -> list[MessageRecord]:
-        return [mq.insert_message(conn, new)[0] for new in news]
+        return [mq.insert_message(conn, new) for new in news]
 
     stored = await server.parts.db.write(insert_all)
     for record in rng.sample(stored, MESSAGES // 20):

@@ -209,15 +209,9 @@ class ChatService:
             targets = await self._admit(conn, payload_type, payload, peer_ids, limiter=limiter, key=key)
         except RequestRefused:
             # A resend of a stored message is answered as before, whatever changed since (its
-            # target left, the budget ran out). Normal sends find duplicates in the write itself.
-            stored = None
-            if request_id is not None:
-                stored = await self.db.read(
-                    lambda c: mq.find_duplicate(c, conn.meeting_id, conn.user_id, request_id)
-                )
-            if stored is None:
+            # target left, the budget ran out).
+            if not await self._answer_resend(conn, event, request_id, response_type):
                 raise
-            conn.send(encode_frame(event, request_id, response_type(message=to_proto(stored))))
             return
         new = mq.NewMessage(
             meeting_id=conn.meeting_id,
@@ -232,16 +226,29 @@ class ChatService:
             file_ids=file_ids(payload_type, payload),
         )
         try:
-            record, duplicate = await self.db.write(lambda c: mq.insert_message(c, new))
+            record = await self.db.write(lambda c: mq.insert_message(c, new))
+        except mq.DuplicateSend:  # a resend that passed the checks: the write was rolled back
+            limiter.release(key)
+            if not await self._answer_resend(conn, event, request_id, response_type):
+                raise RequestRefused(ErrorCode.NOT_FOUND, "the message this resends is gone") from None
+            return
         except Exception:
             limiter.release(key)
             raise
         response = response_type(message=to_proto(record))
-        if duplicate:
-            limiter.release(key)
-            conn.send(encode_frame(event, request_id, response))
-            return
         self._push(conn, record, event, request_id, response)
+
+    async def _answer_resend(
+        self, conn: Connection, event: Event, request_id: str | None, response_type: type[Message]
+    ) -> bool:
+        """Answer a resend (same envelope id) with the message it stored; False if there is none."""
+        if request_id is None:
+            return False
+        stored = await self.db.read(lambda c: mq.find_duplicate(c, conn.meeting_id, conn.user_id, request_id))
+        if stored is None:
+            return False
+        conn.send(encode_frame(event, request_id, response_type(message=to_proto(stored))))
+        return True
 
     # -- changes -----------------------------------------------------------------------------
 

@@ -88,12 +88,14 @@ def _bump(conn: sqlite3.Connection, meeting_id: str, *, new_message: bool) -> tu
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def insert_message(conn: sqlite3.Connection, new: NewMessage) -> tuple[MessageRecord, bool]:
-    """Store a message (or find the one this envelope id already stored): (record, duplicate)."""
-    if new.envelope_id is not None:
-        existing = find_duplicate(conn, new.meeting_id, new.user_id, new.envelope_id)
-        if existing is not None:
-            return existing, True
+class DuplicateSend(Exception):
+    """The sender already stored a message under this envelope id; the caller's transaction
+    (or savepoint) must roll back what :func:`insert_message` wrote before it found out."""
+
+
+def insert_message(conn: sqlite3.Connection, new: NewMessage) -> MessageRecord:
+    """Store a message; raises :class:`DuplicateSend` for an envelope id already stored (found
+    by the dedupe insert itself: a lookup first cost every send a statement, for a rare resend)."""
     seq, rev, created = _bump(conn, new.meeting_id, new_message=True)
     private = bool(new.target_user_ids)
     message_id = str(uuid.uuid4())
@@ -113,7 +115,7 @@ def insert_message(conn: sqlite3.Connection, new: NewMessage) -> tuple[MessageRe
             new.payload_type,
             new.payload,
             int(private),
-            json.dumps(new.target_user_ids),
+            json.dumps(new.target_user_ids) if new.target_user_ids else "[]",
             created,
         ),
     )
@@ -125,14 +127,17 @@ def insert_message(conn: sqlite3.Connection, new: NewMessage) -> tuple[MessageRe
             [(pk, u) for u in sorted(audience)],
         )
     if new.envelope_id is not None:
-        conn.execute(
-            "INSERT INTO dedupe (meeting_id, user_id, envelope_id, message_pk) VALUES (?, ?, ?, ?)",
+        stored = conn.execute(
+            "INSERT INTO dedupe (meeting_id, user_id, envelope_id, message_pk) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (new.meeting_id, new.user_id, new.envelope_id, pk),
         )
+        if stored.rowcount == 0:
+            raise DuplicateSend(new.envelope_id)
     if new.file_ids:
         _link_files(conn, new.meeting_id, pk, new.file_ids)
     # The row as stored, without reading it back (it was a third of the insert's time).
-    record = MessageRecord(
+    return MessageRecord(
         pk=pk,
         id=message_id,
         meeting_id=new.meeting_id,
@@ -152,7 +157,6 @@ def insert_message(conn: sqlite3.Connection, new: NewMessage) -> tuple[MessageRe
         created_ms=created,
         audience=audience,
     )
-    return record, False
 
 
 def change_message(

@@ -33,6 +33,8 @@ from rtk_widget.server.store import admin as aq
 from rtk_widget.server.store.db import Database, on_queued
 from rtk_widget.server.ws.batched_send import frame_writer
 from rtk_widget.server.ws.chat_events import ChatEvents, Handler
+from rtk_widget.server.ws.eager import start_eagerly
+from rtk_widget.server.ws.inbound import InboundFrames
 from rtk_widget.server.ws.origins import origin_allowed
 from rtk_widget.server.ws.outbox import FrameWriter
 from rtk_widget.server.ws.room_events import RoomEvents
@@ -151,14 +153,19 @@ class SocketHandler:
         self._register(conn, params.get("oldPeerID"))
         drain = asyncio.create_task(self._drain(websocket, conn, writer))
         pinger = asyncio.create_task(self._ping_loop(conn))
+        writer.set_frame_sink(InboundFrames(conn, self.dispatch, self.rooms.flushes))
         reader = asyncio.create_task(self._read_loop(websocket, conn, writer))
         ended = asyncio.create_task(conn.ended.wait())
         try:  # until the peer goes, or the server closes it (a slow peer's writer may be stuck)
             await asyncio.wait({reader, ended}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            writer.set_frame_sink(None)
             pinger.cancel()
             ended.cancel()
-            if conn.busy:  # never cut a request short: its change may be committed, pushes due
+            # Never cut a request short: its change may be committed, pushes due.
+            if conn.inflight is not None:
+                await asyncio.wait({conn.inflight}, timeout=10)
+            if conn.dispatching or conn.pending:
                 await asyncio.wait({reader}, timeout=10)
             reader.cancel()
             try:
@@ -204,6 +211,8 @@ class SocketHandler:
                 if data is not None:
                     conn.dispatching = True
                     try:
+                        if conn.inflight is not None:  # came in while the one before it waited
+                            await asyncio.wait({conn.inflight})
                         await self.dispatch(conn, data)
                     finally:
                         conn.dispatching = False
@@ -211,6 +220,8 @@ class SocketHandler:
                     conn.send(PONG)
                 # "3" (pong) and other text frames: keep-alive only, nothing to answer
         finally:
+            if conn.inflight is not None:
+                await asyncio.wait({conn.inflight})
             await self._settle(conn)  # a leave is pushed after the changes made before it
 
     @staticmethod
@@ -243,7 +254,8 @@ class SocketHandler:
     async def dispatch(self, conn: Connection, data: bytes) -> None:
         """Handle one frame. Chat writes are pipelined: the next frame is read as soon as this
         one's transaction is queued (commit order stays frame order), while it commits and is
-        answered in the background (an in-memory database commits as it is called, so there a
+        answered in the background (started eagerly, so a write that queues without waiting
+        costs no turn of the loop) (an in-memory database commits as it is called, so there a
         write is simply awaited). Any other request first waits for those to finish, so
         replies keep their order and reads see the writes before them."""
         try:
@@ -263,10 +275,11 @@ class SocketHandler:
             await self._run(conn, frame, handler)
             return
         queued = asyncio.Event()
-        task = asyncio.create_task(self._run(conn, frame, handler, queued))
-        conn.pending.add(task)
-        task.add_done_callback(conn.pending.discard)
-        await queued.wait()
+        running = start_eagerly(self._run(conn, frame, handler, queued))
+        if not running.done():
+            conn.pending.add(running)
+            running.add_done_callback(conn.pending.discard)
+        await queued.wait()  # at once when the write was queued in the eager start
 
     async def _run(
         self, conn: Connection, frame: Frame, handler: Handler, queued: asyncio.Event | None = None

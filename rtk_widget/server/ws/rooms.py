@@ -35,11 +35,12 @@ class Connection:
     joined: bool = False
     session_id: str | None = None
     closed: bool = False
-    dispatching: bool = False  # a request is being read and handled
+    dispatching: bool = False  # the read loop has a request in hand
+    inflight: asyncio.Future[None] | None = None  # a request handled as it came in, still waiting
     outbox: Outbox = field(init=False)
     permissions: Permissions = field(init=False)
     ended: asyncio.Event = field(init=False)  # set by close(): the handler stops reading
-    pending: set[asyncio.Task[None]] = field(init=False)  # chat writes committing in the background
+    pending: set[asyncio.Future[None]] = field(init=False)  # chat writes committing in the background
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.queue_size, self.flushes)
@@ -50,7 +51,7 @@ class Connection:
     @property
     def busy(self) -> bool:
         """A request is in hand (cutting it short could lose the pushes of a committed change)."""
-        return self.dispatching or bool(self.pending)
+        return self.dispatching or self.inflight is not None or bool(self.pending)
 
     @property
     def user_id(self) -> str:
