@@ -62,3 +62,34 @@ async def test_burst_keeps_frame_order_and_read_your_writes(tmp_path, on_disk):
         assert pushed == [f"m{i}" for i in range(200)]
         await a.close()
         await b.close()
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+async def test_a_read_in_a_burst_sees_exactly_the_writes_sent_before_it(tmp_path, on_disk):
+    """Messages are handled as they are parsed unless one before them is still in hand: a read
+    that waits (for the writes before it, then for the reader thread) holds back the frames
+    after it, so no later write slips into its snapshot and replies keep the frames' order."""
+    config = ServerConfig(port=0, data_dir=tmp_path if on_disk else None, text_rate=10**6)
+    async with MeetingServer(config) as server:
+        meeting, (ada,) = await create_meeting(server, "ada")
+        a = await ProtoClient.connect(server.base_url, ada, meeting["id"])
+        await a.join()
+        sent: list[tuple[str, int]] = []  # (request id, writes sent before it)
+        writes = 0
+        for i in range(60):  # no waiting for answers: reads and writes interleaved in one burst
+            if i % 3 == 2:
+                request = chat_pb2.GetPaginatedChatMessageRoomRequest(size=500, reversed=False)
+                sent.append((await a.send_frame(Event.GET_PAGINATED_MESSAGES, request), writes))
+            else:
+                request = chat_pb2.SendChatMessageToRoomRequest(payload=f"m{writes}")
+                sent.append((await a.send_frame(Event.SEND_MESSAGE_TO_ROOM, request), writes))
+                writes += 1
+        ids = [rid for rid, _ in sent]
+        last = await a.expect(lambda f: f.id == ids[-1])
+        replies = [f for f in a.frames if f.id in ids] + [last]
+        assert [f.id for f in replies] == ids  # every answer, in the order of the requests
+        for frame, (_, before) in zip(replies, sent, strict=True):
+            if frame.event == Event.GET_PAGINATED_MESSAGES:
+                page = parse_payload(chat_pb2.GetPaginatedChatMessageRoomResponse, frame.payload)
+                assert [m.payload for m in page.messages] == [f"m{k}" for k in range(before)]
+        await a.close()

@@ -22,7 +22,9 @@ def start_eagerly(coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
 
     Returns a finished future if it never waited, else the task that runs the rest (in the same
     context, like ``asyncio.create_task``). An exception raised before the first wait is set on
-    the returned future, as a task would do.
+    the returned future, as a task would do. That first step runs outside any task:
+    ``asyncio.current_task()`` is None there, so ``asyncio.timeout()`` cannot be entered before
+    the first wait.
     """
     loop = asyncio.get_running_loop()
     context = contextvars.copy_context()
