@@ -205,6 +205,11 @@ class Meeting(EventSource):
         return self._runtime.loop
 
     @property
+    def attached(self) -> bool:
+        """True when this meeting runs on the program's own loop (``Meeting(loop=...)``)."""
+        return self._runtime.attached
+
+    @property
     def api_base(self) -> str:
         """The meeting's REST base URL (on rtk-widget servers also its file host)."""
         return self._api_base

@@ -31,13 +31,13 @@ class MeetingPort:
     """Adapts ``meeting.chat`` to what the widget and its request handlers need."""
 
     def __init__(self, meeting: Meeting) -> None:
-        self.runtime = get_runtime()
-        if meeting.loop is not self.runtime.loop:
+        if meeting.attached:  # checked first: refusing needs no network thread of ours
             # The panel's calls block until the network loop answers; on a loop the notebook
             # itself runs (Meeting(loop=...)), they would wait on the loop they block.
             raise ValueError("ChatWidget(meeting): this meeting runs on your own event loop "
                              "(Meeting(loop=...)); a widget needs one on rtk-widget's network "
                              "thread: create the Meeting without loop=")
+        self.runtime = get_runtime()
         self.meeting = meeting
         self.chat = meeting.chat
         self.max_upload_bytes = DEFAULT_MAX_UPLOAD_BYTES
