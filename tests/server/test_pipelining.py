@@ -1,5 +1,6 @@
 """Chat writes on one socket are pipelined (the next frame is read while one commits), yet
-seq follows frame order, replies keep their order, and a read sees every write before it."""
+seq follows frame order, replies keep their order, and a read sees every write before it
+(D10, docs/reliability.md)."""
 
 from __future__ import annotations
 
