@@ -211,8 +211,7 @@ class SocketHandler:
                 if data is not None:
                     conn.dispatching = True
                     try:
-                        if conn.inflight is not None:  # came in while the one before it waited
-                            await asyncio.wait({conn.inflight})
+                        await self._after_inflight(conn)  # this one came in while that one waited
                         await self.dispatch(conn, data)
                     finally:
                         conn.dispatching = False
@@ -220,9 +219,14 @@ class SocketHandler:
                     conn.send(PONG)
                 # "3" (pong) and other text frames: keep-alive only, nothing to answer
         finally:
-            if conn.inflight is not None:
-                await asyncio.wait({conn.inflight})
+            await self._after_inflight(conn)
             await self._settle(conn)  # a leave is pushed after the changes made before it
+
+    @staticmethod
+    async def _after_inflight(conn: Connection) -> None:
+        """Wait for the request handled as it came in, if it still waits."""
+        if conn.inflight is not None:
+            await asyncio.wait({conn.inflight})
 
     @staticmethod
     async def _settle(conn: Connection) -> None:
@@ -254,9 +258,9 @@ class SocketHandler:
     async def dispatch(self, conn: Connection, data: bytes) -> None:
         """Handle one frame. Chat writes are pipelined: the next frame is read as soon as this
         one's transaction is queued (commit order stays frame order), while it commits and is
-        answered in the background (started eagerly, so a write that queues without waiting
-        costs no turn of the loop) (an in-memory database commits as it is called, so there a
-        write is simply awaited). Any other request first waits for those to finish, so
+        answered in the background, started eagerly so that a write queued without waiting costs
+        no turn of the loop (an in-memory database commits as it is called, so there a write is
+        simply awaited). Any other request first waits for those to finish, so
         replies keep their order and reads see the writes before them."""
         try:
             frame = decode_frame(data)

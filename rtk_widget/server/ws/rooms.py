@@ -49,11 +49,6 @@ class Connection:
         self.pending = set()
 
     @property
-    def busy(self) -> bool:
-        """A request is in hand (cutting it short could lose the pushes of a committed change)."""
-        return self.dispatching or self.inflight is not None or bool(self.pending)
-
-    @property
     def user_id(self) -> str:
         return str(self.participant["id"])
 
