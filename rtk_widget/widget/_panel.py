@@ -12,6 +12,7 @@ import traitlets
 
 from rtk_widget.client.chat_history import MessagesView
 
+from ._handlers import ReadRequestHandlers
 from ._layout import css_height
 from ._protocol import DeltasPush
 
@@ -49,6 +50,9 @@ class ChatPanel(anywidget.AnyWidget):
     pinned = traitlets.Instance(MessagesView, args=([], 0), read_only=True)
     """The pinned messages, oldest first, like :attr:`messages` (Python only, never synced)."""
 
+    _handlers: ReadRequestHandlers
+    """Answers the panel's requests (set by the subclass, which also registers :meth:`_on_custom_msg`)."""
+
     @traitlets.validate("height")
     def _check_height(self, proposal: dict[str, Any]) -> str | int:
         return css_height(proposal["value"])
@@ -64,6 +68,9 @@ class ChatPanel(anywidget.AnyWidget):
     def _send_from_any_thread(self, content: dict[str, Any], buffers: list[bytes]) -> None:
         if self.comm is not None:
             self.send(content, buffers or None)
+
+    def _on_custom_msg(self, _widget: Any, content: Any, buffers: list[bytes] | None) -> None:
+        self._handlers.handle(content, buffers)
 
     def _report_failure(self, what: str, exc: Exception) -> None:
         """Log a failure and put it in ``last_error``."""

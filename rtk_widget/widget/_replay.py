@@ -279,11 +279,6 @@ class ReplayWidget(ChatPanel):
         if timer is not None:
             timer.cancel()
 
-    # ----- the panel -----
-
-    def _on_custom_msg(self, _widget: Any, content: Any, buffers: list[bytes] | None) -> None:
-        self._handlers.handle(content, buffers)
-
     def __repr__(self) -> str:
         if "_session" not in self.__dict__:
             return "<ReplayWidget (not set up)>"

@@ -29,6 +29,8 @@ from ._wire import order_of
 
 WIDGET = Caller("ChatWidget.send_image()", "ChatWidget.send_file()")
 WIDGET_EDIT = Caller("ChatWidget.edit_image()", "ChatWidget.edit_file()")
+
+
 class ChatWidget(ChatPanel):
     """A live chat panel for a joined :class:`~rtk_widget.Meeting`.
 
@@ -306,9 +308,6 @@ class ChatWidget(ChatPanel):
         """Show a failure in user-reachable code (a bot callback): printed in the notebook too."""
         traceback.print_exception(exc)
         super()._report_failure(what, exc)
-
-    def _on_custom_msg(self, _widget: Any, content: Any, buffers: list[bytes] | None) -> None:
-        self._handlers.handle(content, buffers)
 
     def __repr__(self) -> str:
         if "_meeting" not in self.__dict__:  # __init__ did not finish
