@@ -91,3 +91,8 @@ class ServerConfig:
     @property
     def data_path(self) -> Path | None:
         return None if self.data_dir is None else Path(self.data_dir)
+
+    def api_base(self, own_origin: str) -> str:
+        """Where REST, file and Chat Replay URLs point: ``https://api.<public_base_uri>``, else
+        ``own_origin`` (the request's origin, or the server's own address)."""
+        return f"https://api.{self.public_base_uri}" if self.public_base_uri else own_origin

@@ -23,9 +23,7 @@ MANAGEMENT_PREFIX = "/client/v4/"
 
 def api_base(config: ServerConfig, request: Request) -> str:
     """Where REST and file URLs point: https://api.<public base>, else this request's origin."""
-    if config.public_base_uri:
-        return f"https://api.{config.public_base_uri}"
-    return f"{request.url.scheme}://{request.url.netloc}"
+    return config.api_base(f"{request.url.scheme}://{request.url.netloc}")
 
 
 def socket_info(config: ServerConfig, request: Request) -> dict[str, str]:

@@ -161,8 +161,7 @@ class WebhookDispatcher:
         if delivery.event != wp.CHAT_SYNCED:
             return delivery.body
         queued = json.loads(delivery.body)
-        base = f"https://api.{self.config.public_base_uri}" if self.config.public_base_uri else self.base_url
-        download = self.replay.download_url(base, str(queued["sessionId"]))
+        download = self.replay.download_url(self.config.api_base(self.base_url), str(queued["sessionId"]))
         return json.dumps(wp.with_chat_download(queued, download), separators=(",", ":")).encode()
 
     async def _work(self) -> None:
