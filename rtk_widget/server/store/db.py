@@ -61,6 +61,11 @@ class _Batch:
     futures: list[asyncio.Future[Any]] = field(default_factory=list)
     outcomes: list[tuple[Any, BaseException | None]] = field(default_factory=list)
 
+    def run(self, conn: sqlite3.Connection, fn: Job, future: asyncio.Future[Any]) -> None:
+        """Run ``fn`` in its own savepoint of the open transaction, for ``future`` once committed."""
+        self.futures.append(future)
+        self.outcomes.append(_in_savepoint(conn, fn))
+
     def settle(self, commit_error: BaseException | None) -> None:
         for future, (result, error) in zip(self.futures, self.outcomes, strict=True):
             if future.done():  # the caller was cancelled
@@ -180,8 +185,7 @@ class Database:
                     return
                 batch = self._open_batch = _Batch()
                 self._loop.call_soon(self._start_commit)
-            batch.futures.append(future)
-            batch.outcomes.append(_in_savepoint(conn, fn))
+            batch.run(conn, fn, future)
 
     def _start_commit(self) -> None:
         batch, self._open_batch = self._open_batch, None
@@ -238,8 +242,7 @@ class Database:
             if batch is None:
                 return
             for fn, future in waiting:
-                batch.futures.append(future)
-                batch.outcomes.append(_in_savepoint(self._conn, fn))
+                batch.run(self._conn, fn, future)
             self._conn.execute("COMMIT")
             self.commits += 1
         batch.settle(None)
